@@ -1,0 +1,519 @@
+// Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
+//
+// The analyzer pipeline: segments -> word groups -> parts -> terms.
+//
+// A *word group* is a run of word segments joined by single hyphens with no
+// space (`Nagorno-Karabakh`, `COVID-19`, `state-of-the-art`). Each segment is
+// split further at inner separators (apostrophes, dots, `@`) unless the
+// separator sits between two digits (`1.5`, `3,000` stay whole). A segment
+// made of single letters joined by dots is an acronym (`U.S` -> `us`) and
+// stays one part. The parts of a group get consecutive positions; a group of
+// two or more parts also gets its joined form at the first part's position,
+// spanning all of them.
+//
+// Worked example, "Türkiye’s Nagorno-Karabakh talks" (default options):
+//   term             position  length  bytes
+//   turkiye          0         1       [0, 12)     `’s` dropped, ü folded
+//   nagornokarabakh  1         2       [13, 29)    joined form
+//   nagorno          1         1       [13, 20)
+//   karabakh         2         1       [21, 29)
+//   talks            3         1       [30, 35)
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/normalizer.h"
+#include "analysis/segmenter.h"
+#include "analysis/stemmer.h"
+#include "quarry/analyzer.h"
+
+namespace quarry {
+namespace {
+
+using analysis::Segmenter;
+using analysis::Stemmer;
+using analysis::TermNormalizer;
+
+// Decodes one code point at s[i] without validation beyond bounds: returns
+// the code point (or -1 if malformed) and advances *i.
+inline std::int32_t DecodeAt(std::string_view s, std::size_t* i) {
+  const auto b0 = static_cast<unsigned char>(s[*i]);
+  if (b0 < 0x80) {
+    ++*i;
+    return b0;
+  }
+  int len = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC0 ? 2 : 1;
+  if (len == 1 || *i + static_cast<std::size_t>(len) > s.size()) {
+    ++*i;
+    return -1;
+  }
+  std::int32_t c = b0 & (0x7F >> len);
+  for (int k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[*i + static_cast<std::size_t>(k)]);
+    if ((b & 0xC0) != 0x80) {
+      ++*i;
+      return -1;
+    }
+    c = (c << 6) | (b & 0x3F);
+  }
+  *i += static_cast<std::size_t>(len);
+  return c;
+}
+
+// The code point that ends just before s[end], or -1; *begin gets its start.
+inline std::int32_t DecodeBefore(std::string_view s, std::size_t end,
+                                 std::size_t* begin) {
+  std::size_t b = end;
+  while (b > 0 && end - b < 4) {
+    --b;
+    if ((static_cast<unsigned char>(s[b]) & 0xC0) != 0x80) break;
+  }
+  std::size_t i = b;
+  const std::int32_t c = DecodeAt(s, &i);
+  if (i != end) return -1;
+  *begin = b;
+  return c;
+}
+
+inline bool IsApostrophe(std::int32_t c) {
+  return c == '\'' || c == 0x2019 || c == 0x2018 || c == 0x02BC ||
+         c == 0xFF07;
+}
+inline bool IsDot(std::int32_t c) {
+  return c == '.' || c == 0xFF0E || c == 0x2024 || c == 0xFE52;
+}
+inline bool IsInnerSeparator(std::int32_t c) {
+  return IsApostrophe(c) || IsDot(c) || c == '@';
+}
+inline bool IsAsciiDigit(std::int32_t c) { return c >= '0' && c <= '9'; }
+
+// The bytes between two segments that make them one hyphenated compound.
+inline bool IsHyphenGap(std::string_view gap) {
+  return gap == "-" || gap == "\xE2\x80\x90" /* U+2010 */ ||
+         gap == "\xE2\x80\x91" /* U+2011 */ ||
+         gap == "\xEF\xB9\xA3" /* U+FE63 */ ||
+         gap == "\xEF\xBC\x8D" /* U+FF0D */;
+}
+
+// The longest prefix of s of at most max bytes that ends on a code point
+// boundary.
+inline std::size_t Utf8PrefixLength(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return s.size();
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
+}
+
+// Cuts s to at most max bytes at a code point boundary.
+inline void TruncateUtf8(std::string* s, std::size_t from, std::size_t max) {
+  s->resize(from + Utf8PrefixLength(std::string_view(*s).substr(from), max));
+}
+
+// A part of a word group: its raw bytes and its terms in the arena.
+struct Part {
+  std::uint32_t start, end;      // raw byte offsets
+  std::uint32_t folded_off, folded_len;  // the exact term
+  std::uint32_t cased_off, cased_len;    // case-folded, before diacritic fold
+};
+
+// Where a finished group goes: the document token stream or a query.
+class GroupSink {
+ public:
+  virtual ~GroupSink() = default;
+  // `parts` of one group; `joined` says whether to emit the joined form.
+  // `continuation` is set for the 2nd.. calls of a group that overflowed
+  // max_compound_parts (those never carry a joined form).
+  virtual void OnGroup(const Part* parts, std::size_t n, bool joined,
+                       bool continuation) = 0;
+};
+
+}  // namespace
+
+class Analyzer::Impl : public analysis::WordSink {
+ public:
+  AnalyzerOptions options;
+  std::unique_ptr<Segmenter> segmenter;
+  TermNormalizer normalizer;
+  std::unique_ptr<Stemmer> stemmer;  // null when stemming is off
+
+  Impl(AnalyzerOptions o, std::unique_ptr<Segmenter> s, TermNormalizer n,
+       std::unique_ptr<Stemmer> st)
+      : options(std::move(o)),
+        segmenter(std::move(s)),
+        normalizer(std::move(n)),
+        stemmer(std::move(st)) {}
+
+  // Per-call state.
+  std::string_view text;
+  GroupSink* out = nullptr;
+  std::vector<Part> parts;
+  std::string arena;       // part terms of the current group
+  std::string scratch;     // case-folded text before diacritic folding
+  std::string acronym;     // the letters of a dotted acronym
+  std::uint32_t group_end = 0;
+  bool in_group = false;
+  bool overflowed = false;
+
+  Status Run(std::string_view t, GroupSink& sink) {
+    text = t;
+    out = &sink;
+    parts.clear();
+    arena.clear();
+    in_group = false;
+    overflowed = false;
+    Status s = segmenter->Words(t, *this);
+    if (s.ok()) FlushGroup();
+    out = nullptr;
+    return s;
+  }
+
+  void OnWord(std::uint32_t start, std::uint32_t end) override {
+    if (!(in_group && start > group_end &&
+          IsHyphenGap(text.substr(group_end, start - group_end)))) {
+      FlushGroup();
+    }
+    in_group = true;
+    group_end = end;
+    AddSegment(start, end);
+  }
+
+  void FlushGroup() {
+    if (!parts.empty()) {
+      const bool joined = options.split_compounds && !overflowed &&
+                          parts.size() > 1;
+      out->OnGroup(parts.data(), parts.size(), joined, overflowed);
+    }
+    parts.clear();
+    arena.clear();
+    in_group = false;
+    overflowed = false;
+  }
+
+  void AddSegment(std::uint32_t start, std::uint32_t end) {
+    std::string_view seg = text.substr(start, end - start);
+    // English possessive: drop a final apostrophe + s.
+    if (options.strip_possessive && seg.size() >= 3 &&
+        (seg.back() == 's' || seg.back() == 'S')) {
+      std::size_t ap;
+      const std::int32_t c = DecodeBefore(seg, seg.size() - 1, &ap);
+      if (IsApostrophe(c) && ap > 0) {
+        seg = seg.substr(0, ap);
+        end = start + static_cast<std::uint32_t>(ap);
+      }
+    }
+    // Split at inner separators that are not between two digits.
+    std::size_t sub_begin = 0;
+    std::uint32_t n_sub = 0, n_single_letter = 0;
+    bool only_dots = true;
+    struct Sub { std::uint32_t b, e; };
+    Sub subs_inline[8];
+    std::vector<Sub> subs_heap;
+    auto add_sub = [&](std::size_t b, std::size_t e) {
+      if (e <= b) return;
+      Sub s{static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(e)};
+      if (n_sub < 8) {
+        subs_inline[n_sub] = s;
+      } else {
+        if (n_sub == 8) subs_heap.assign(subs_inline, subs_inline + 8);
+        subs_heap.push_back(s);
+      }
+      // A single letter (one code point, not a digit)?
+      std::size_t i = b;
+      const std::int32_t c = DecodeAt(seg, &i);
+      if (i == e && c >= 0 && !IsAsciiDigit(c) && c != '_' && c != '@') {
+        ++n_single_letter;
+      }
+      ++n_sub;
+    };
+    std::int32_t prev = -1;
+    for (std::size_t i = 0; i < seg.size();) {
+      const std::size_t at = i;
+      const std::int32_t c = DecodeAt(seg, &i);
+      if (IsInnerSeparator(c)) {
+        std::size_t peek = i;
+        const std::int32_t next = i < seg.size() ? DecodeAt(seg, &peek) : -1;
+        if (!(IsAsciiDigit(prev) && IsAsciiDigit(next))) {
+          if (!IsDot(c)) only_dots = false;
+          add_sub(sub_begin, at);
+          sub_begin = i;
+        }
+      }
+      prev = c;
+    }
+    add_sub(sub_begin, seg.size());
+    if (n_sub == 0) return;
+    const Sub* subs = n_sub <= 8 ? subs_inline : subs_heap.data();
+    if (n_sub >= 2 && only_dots && n_single_letter == n_sub) {
+      // Acronym: one part, the letters without dots.
+      acronym.clear();
+      for (std::uint32_t k = 0; k < n_sub; ++k) {
+        acronym.append(seg.substr(subs[k].b, subs[k].e - subs[k].b));
+      }
+      AddPartFromRaw(start, end, acronym);
+      return;
+    }
+    for (std::uint32_t k = 0; k < n_sub; ++k) {
+      AddPartFromRaw(start + subs[k].b, start + subs[k].e,
+                     seg.substr(subs[k].b, subs[k].e - subs[k].b));
+    }
+  }
+
+  void AddPartFromRaw(std::uint32_t start, std::uint32_t end,
+                      std::string_view raw) {
+    // Bound the work for huge segments: the term is cut to max bytes anyway,
+    // and a raw prefix 8 times as long yields that many bytes unless it is
+    // mostly characters that NFKC_Casefold deletes (then the term is a
+    // shorter prefix of the full one).
+    const std::size_t max = options.max_term_bytes;
+    raw = raw.substr(0, Utf8PrefixLength(raw, 8 * max));
+    Part p;
+    p.start = start;
+    p.end = end;
+    p.cased_off = static_cast<std::uint32_t>(arena.size());
+    normalizer.CaseFold(raw, &arena);
+    // Cut generously here; the final cut happens after diacritic folding so
+    // that `ééééé` cut to 5 bytes gives `eeeee`, not `ee`.
+    TruncateUtf8(&arena, p.cased_off, 4 * max);
+    const std::size_t cased_full = arena.size() - p.cased_off;
+    if (cased_full == 0) {
+      arena.resize(p.cased_off);
+      return;
+    }
+    if (options.fold_diacritics) {
+      p.folded_off = static_cast<std::uint32_t>(arena.size());
+      // The fold reads from arena while appending to it: copy first.
+      scratch.assign(arena, p.cased_off, cased_full);
+      normalizer.FoldDiacritics(scratch, &arena);
+      TruncateUtf8(&arena, p.folded_off, max);
+      p.folded_len = static_cast<std::uint32_t>(arena.size()) - p.folded_off;
+      if (p.folded_len == 0) {
+        arena.resize(p.cased_off);
+        return;
+      }
+    } else {
+      TruncateUtf8(&arena, p.cased_off, max);
+      p.folded_off = p.cased_off;
+      p.folded_len = static_cast<std::uint32_t>(arena.size()) - p.cased_off;
+    }
+    // The case-folded form feeds the stemmer: cut it to max as well.
+    p.cased_len = static_cast<std::uint32_t>(
+        Utf8PrefixLength(std::string_view(arena).substr(p.cased_off, cased_full),
+                         max));
+    AddPart(p);
+  }
+
+  void AddPart(const Part& p) {
+    if (!overflowed && parts.size() == options.max_compound_parts) {
+      // Too many parts for a joined form: emit what we have as plain parts
+      // and stream the rest of the group.
+      overflowed = true;
+      out->OnGroup(parts.data(), parts.size(), false, false);
+      parts.clear();
+      // Keep the arena: the new part's terms live in it. It is cleared with
+      // the group.
+    }
+    parts.push_back(p);
+    if (overflowed) {
+      out->OnGroup(parts.data(), parts.size(), false, true);
+      parts.clear();
+      arena.clear();
+    }
+  }
+
+  std::string_view Folded(const Part& p) const {
+    return std::string_view(arena).substr(p.folded_off, p.folded_len);
+  }
+  std::string_view Cased(const Part& p) const {
+    return std::string_view(arena).substr(p.cased_off, p.cased_len);
+  }
+
+  // Appends the stem of a case-folded term (then diacritic-folded).
+  void AppendStem(std::string_view cased, std::string* dst,
+                  std::string* tmp) {
+    tmp->clear();
+    stemmer->Stem(cased, tmp);
+    if (options.fold_diacritics) {
+      normalizer.FoldDiacritics(*tmp, dst);
+    } else {
+      dst->append(*tmp);
+    }
+    TruncateUtf8(dst, 0, options.max_term_bytes);
+  }
+
+  // The joined form of a group: exact (folded) and case-folded.
+  void Joined(const Part* ps, std::size_t n, std::string* folded,
+              std::string* cased) const {
+    folded->clear();
+    cased->clear();
+    for (std::size_t k = 0; k < n; ++k) {
+      folded->append(Folded(ps[k]));
+      cased->append(Cased(ps[k]));
+    }
+    TruncateUtf8(folded, 0, options.max_term_bytes);
+    TruncateUtf8(cased, 0, options.max_term_bytes);
+  }
+};
+
+namespace {
+
+// Document side: positions and tokens.
+class TokenEmitter : public GroupSink {
+ public:
+  TokenEmitter(Analyzer::Impl& impl, TokenSink& sink, std::uint32_t first)
+      : impl_(impl), sink_(sink), position_(first) {}
+
+  void OnGroup(const Part* ps, std::size_t n, bool joined,
+               bool /*continuation*/) override {
+    if (joined) {
+      impl_.Joined(ps, n, &joined_, &joined_cased_);
+      TokenView t;
+      t.term = joined_;
+      t.position = position_;
+      t.position_length = static_cast<std::uint32_t>(n);
+      t.start = ps[0].start;
+      t.end = ps[n - 1].end;
+      t.kind = TokenKind::kJoined;
+      Emit(t, joined_cased_);
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      TokenView t;
+      t.term = impl_.Folded(ps[k]);
+      t.position = position_;
+      t.start = ps[k].start;
+      t.end = ps[k].end;
+      Emit(t, impl_.Cased(ps[k]));
+      if (position_ != UINT32_MAX) ++position_;
+    }
+  }
+
+ private:
+  void Emit(TokenView& t, std::string_view cased) {
+    sink_.OnToken(t);
+    if (impl_.stemmer) {
+      stem_.clear();
+      impl_.AppendStem(cased, &stem_, &tmp_);
+      t.term = stem_;
+      t.kind = TokenKind::kStem;
+      sink_.OnToken(t);
+    }
+  }
+
+  Analyzer::Impl& impl_;
+  TokenSink& sink_;
+  std::uint32_t position_;
+  std::string joined_, joined_cased_, stem_, tmp_;
+};
+
+// Query side: one QueryWord per group.
+class QueryEmitter : public GroupSink {
+ public:
+  QueryEmitter(Analyzer::Impl& impl, AnalyzedQuery& q) : impl_(impl), q_(q) {}
+
+  void OnGroup(const Part* ps, std::size_t n, bool joined,
+               bool continuation) override {
+    if (!continuation || q_.words.empty()) q_.words.emplace_back();
+    QueryWord& w = q_.words.back();
+    if (w.parts.empty()) w.start = ps[0].start;
+    w.end = ps[n - 1].end;
+    for (std::size_t k = 0; k < n; ++k) {
+      w.parts.emplace_back(impl_.Folded(ps[k]));
+      if (impl_.stemmer) {
+        std::string stem;
+        impl_.AppendStem(impl_.Cased(ps[k]), &stem, &tmp_);
+        w.stems.push_back(std::move(stem));
+      }
+    }
+    if (joined) {
+      std::string cased;
+      impl_.Joined(ps, n, &w.joined, &cased);
+      if (impl_.stemmer) impl_.AppendStem(cased, &w.joined_stem, &tmp_);
+    }
+  }
+
+ private:
+  Analyzer::Impl& impl_;
+  AnalyzedQuery& q_;
+  std::string tmp_;
+};
+
+class VectorSink : public TokenSink {
+ public:
+  explicit VectorSink(std::vector<Token>* out) : out_(out) {}
+  void OnToken(const TokenView& t) override {
+    out_->push_back(Token{std::string(t.term), t.position, t.position_length,
+                          t.start, t.end, t.kind});
+  }
+
+ private:
+  std::vector<Token>* out_;
+};
+
+Status CheckOptions(const AnalyzerOptions& o) {
+  if (o.max_term_bytes < 4 || o.max_term_bytes > 65535) {
+    return Status::InvalidArgument("max_term_bytes must be in [4, 65535], got " +
+                                   std::to_string(o.max_term_bytes));
+  }
+  if (o.max_compound_parts < 2 || o.max_compound_parts > 64) {
+    return Status::InvalidArgument(
+        "max_compound_parts must be in [2, 64], got " +
+        std::to_string(o.max_compound_parts));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Analyzer::Analyzer(std::unique_ptr<Impl> impl) noexcept
+    : impl_(std::move(impl)) {}
+Analyzer::Analyzer(Analyzer&&) noexcept = default;
+Analyzer& Analyzer::operator=(Analyzer&&) noexcept = default;
+Analyzer::~Analyzer() = default;
+
+Result<Analyzer> Analyzer::Create(const AnalyzerOptions& options) {
+  QUARRY_RETURN_IF_ERROR(CheckOptions(options));
+  QUARRY_ASSIGN_OR_RETURN(auto segmenter, Segmenter::Create());
+  QUARRY_ASSIGN_OR_RETURN(auto normalizer,
+                          TermNormalizer::Create(options.turkic_folding));
+  std::unique_ptr<Stemmer> stemmer;
+  if (!options.stem_language.empty()) {
+    QUARRY_ASSIGN_OR_RETURN(stemmer, Stemmer::Create(options.stem_language));
+  }
+  return Analyzer(std::make_unique<Impl>(options, std::move(segmenter),
+                                         std::move(normalizer),
+                                         std::move(stemmer)));
+}
+
+Result<Analyzer> Analyzer::Clone() const { return Create(impl_->options); }
+
+const AnalyzerOptions& Analyzer::options() const noexcept {
+  return impl_->options;
+}
+
+Status Analyzer::Analyze(std::string_view text, TokenSink& sink,
+                         std::uint32_t first_position) {
+  TokenEmitter emitter(*impl_, sink, first_position);
+  return impl_->Run(text, emitter);
+}
+
+Result<std::vector<Token>> Analyzer::Analyze(std::string_view text,
+                                             std::uint32_t first_position) {
+  std::vector<Token> tokens;
+  VectorSink sink(&tokens);
+  QUARRY_RETURN_IF_ERROR(Analyze(text, sink, first_position));
+  return tokens;
+}
+
+Result<AnalyzedQuery> Analyzer::AnalyzeQuery(std::string_view text) {
+  AnalyzedQuery q;
+  QueryEmitter emitter(*impl_, q);
+  QUARRY_RETURN_IF_ERROR(impl_->Run(text, emitter));
+  return q;
+}
+
+std::vector<std::string> Analyzer::StemmerLanguages() {
+  return Stemmer::Languages();
+}
+
+}  // namespace quarry
