@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include <unicode/uchar.h>
+
 #include "analysis/normalizer.h"
 #include "analysis/segmenter.h"
 #include "analysis/stemmer.h"
@@ -84,10 +86,25 @@ inline bool IsApostrophe(std::int32_t c) {
 inline bool IsDot(std::int32_t c) {
   return c == '.' || c == 0xFF0E || c == 0x2024 || c == 0xFE52;
 }
-inline bool IsInnerSeparator(std::int32_t c) {
-  return IsApostrophe(c) || IsDot(c) || c == '@';
+// ExtendNumLet: `_` and its relatives (U+203F, U+2040, U+2054, U+FE33,
+// U+FE34, U+FE4D-U+FE4F, U+FF3F).
+inline bool IsConnector(std::int32_t c) {
+  return c == '_' || c == 0x203F || c == 0x2040 || c == 0x2054 ||
+         c == 0xFE33 || c == 0xFE34 || (c >= 0xFE4D && c <= 0xFE4F) ||
+         c == 0xFF3F;
 }
-inline bool IsAsciiDigit(std::int32_t c) { return c >= '0' && c <= '9'; }
+inline bool IsInnerSeparator(std::int32_t c) {
+  return IsApostrophe(c) || IsDot(c) || IsConnector(c) || c == '@';
+}
+// A decimal digit in any script (`1`, `１`, `١`, `१`).
+inline bool IsDigit(std::int32_t c) {
+  if (c < 0) return false;
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return u_isdigit(c) != 0;
+}
+inline bool IsPossessiveS(std::int32_t c) {
+  return c == 's' || c == 'S' || c == 0xFF53 /* ｓ */ || c == 0xFF33 /* Ｓ */;
+}
 
 // The bytes between two segments that make them one hyphenated compound.
 inline bool IsHyphenGap(std::string_view gap) {
@@ -170,6 +187,9 @@ class Analyzer::Impl : public analysis::WordSink {
   }
 
   void OnWord(std::uint32_t start, std::uint32_t end) override {
+    if (in_group && options.strip_possessive && IsDetachedPossessive(start, end)) {
+      return;
+    }
     if (!(in_group && start > group_end &&
           IsHyphenGap(text.substr(group_end, start - group_end)))) {
       FlushGroup();
@@ -177,6 +197,22 @@ class Analyzer::Impl : public analysis::WordSink {
     in_group = true;
     group_end = end;
     AddSegment(start, end);
+  }
+
+  // `U.S.'s`, `1990's`: ICU ends the word before `.'` or between a digit and
+  // an apostrophe, so the possessive `s` arrives as a word of its own, right
+  // after an apostrophe that directly follows the previous word.
+  bool IsDetachedPossessive(std::uint32_t start, std::uint32_t end) const {
+    std::size_t i = start;
+    if (!IsPossessiveS(DecodeAt(text, &i)) || i != end) return false;
+    std::string_view gap = text.substr(group_end, start - group_end);
+    std::size_t ap;
+    if (gap.empty() || !IsApostrophe(DecodeBefore(gap, gap.size(), &ap))) {
+      return false;
+    }
+    gap = gap.substr(0, ap);
+    std::size_t dot;
+    return gap.empty() || (IsDot(DecodeBefore(gap, gap.size(), &dot)) && dot == 0);
   }
 
   void FlushGroup() {
@@ -194,11 +230,10 @@ class Analyzer::Impl : public analysis::WordSink {
   void AddSegment(std::uint32_t start, std::uint32_t end) {
     std::string_view seg = text.substr(start, end - start);
     // English possessive: drop a final apostrophe + s.
-    if (options.strip_possessive && seg.size() >= 3 &&
-        (seg.back() == 's' || seg.back() == 'S')) {
-      std::size_t ap;
-      const std::int32_t c = DecodeBefore(seg, seg.size() - 1, &ap);
-      if (IsApostrophe(c) && ap > 0) {
+    if (options.strip_possessive && seg.size() >= 3) {
+      std::size_t s_at, ap;
+      if (IsPossessiveS(DecodeBefore(seg, seg.size(), &s_at)) &&
+          IsApostrophe(DecodeBefore(seg, s_at, &ap)) && ap > 0) {
         seg = seg.substr(0, ap);
         end = start + static_cast<std::uint32_t>(ap);
       }
@@ -222,7 +257,7 @@ class Analyzer::Impl : public analysis::WordSink {
       // A single letter (one code point, not a digit)?
       std::size_t i = b;
       const std::int32_t c = DecodeAt(seg, &i);
-      if (i == e && c >= 0 && !IsAsciiDigit(c) && c != '_' && c != '@') {
+      if (i == e && c >= 0 && u_isalpha(c)) {
         ++n_single_letter;
       }
       ++n_sub;
@@ -234,7 +269,7 @@ class Analyzer::Impl : public analysis::WordSink {
       if (IsInnerSeparator(c)) {
         std::size_t peek = i;
         const std::int32_t next = i < seg.size() ? DecodeAt(seg, &peek) : -1;
-        if (!(IsAsciiDigit(prev) && IsAsciiDigit(next))) {
+        if (!(IsDigit(prev) && IsDigit(next))) {
           if (!IsDot(c)) only_dots = false;
           add_sub(sub_begin, at);
           sub_begin = i;

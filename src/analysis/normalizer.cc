@@ -83,7 +83,8 @@ void TermNormalizer::CaseFold(std::string_view raw, std::string* out) const {
     }
     return;
   }
-  // Pre-map: `İ` -> `i` always; with Turkic folding also `I` -> `ı`. Then
+  // Pre-map: `İ` (also decomposed, `I` + U+0307) -> `i` always; with Turkic
+  // folding also `I` -> `ı`. Then
   // decode (invalid bytes become U+FFFD) into UTF-16 for ICU.
   icu::UnicodeString src;
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(raw.data());
@@ -92,6 +93,10 @@ void TermNormalizer::CaseFold(std::string_view raw, std::string* out) const {
     UChar32 c;
     U8_NEXT(bytes, i, n, c);
     if (c < 0) c = 0xFFFD;
+    if (c == 'I' && i + 1 < n && bytes[i] == 0xCC && bytes[i + 1] == 0x87) {
+      c = 0x0130;  // `I` + U+0307 is the decomposed `İ`
+      i += 2;
+    }
     if (c == 0x0130) c = 'i';
     if (turkic_ && c == 'I') c = 0x0131;
     src.append(c);
@@ -142,7 +147,7 @@ const TermNormalizer::Fold& TermNormalizer::LookupFold(std::int32_t c) {
     }
   }
   if (!special) {
-    if ((U_GET_GC_MASK(c) & U_GC_MN_MASK) != 0) {
+    if ((U_GET_GC_MASK(c) & (U_GC_MN_MASK | U_GC_ME_MASK)) != 0) {
       f.kind = Fold::kMark;
     } else if (f.foldable_base) {
       icu::UnicodeString decomposition;
