@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -364,9 +365,17 @@ class Analyzer::Impl : public analysis::WordSink {
     return std::string_view(arena).substr(p.cased_off, p.cased_len);
   }
 
-  // Appends the stem of a case-folded term (then diacritic-folded).
+  // Appends the stem of a case-folded term (then diacritic-folded) to the
+  // (empty) *dst. Stems are cached: natural text repeats a small vocabulary,
+  // and libstemmer is most of the cost of a stemmed analysis.
   void AppendStem(std::string_view cased, std::string* dst,
                   std::string* tmp) {
+    auto it = stem_cache.find(cased);
+    if (it != stem_cache.end()) {
+      dst->append(it->second);
+      return;
+    }
+    const std::size_t base = dst->size();
     tmp->clear();
     stemmer->Stem(cased, tmp);
     if (options.fold_diacritics) {
@@ -374,8 +383,20 @@ class Analyzer::Impl : public analysis::WordSink {
     } else {
       dst->append(*tmp);
     }
-    TruncateUtf8(dst, 0, options.max_term_bytes);
+    TruncateUtf8(dst, base, options.max_term_bytes);
+    if (stem_cache.size() >= kStemCacheEntries) stem_cache.clear();
+    stem_cache.emplace(std::string(cased), dst->substr(base));
   }
+
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  static constexpr std::size_t kStemCacheEntries = 1 << 16;
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>
+      stem_cache;
 
   // The joined form of a group: exact (folded) and case-folded.
   void Joined(const Part* ps, std::size_t n, std::string* folded,
