@@ -18,6 +18,11 @@ if(NOT Stemmer_FOUND)
   quarry_missing("libstemmer (Snowball stemmers)" libstemmer-dev)
 endif()
 
+find_package(zstd QUIET CONFIG)
+if(NOT zstd_FOUND OR NOT TARGET zstd::libzstd_shared)
+  quarry_missing("zstd" libzstd-dev)
+endif()
+
 # Example programs.
 if(QUARRY_BUILD_EXAMPLES)
   find_package(CLI11 QUIET CONFIG)

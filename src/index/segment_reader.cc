@@ -1,0 +1,651 @@
+// Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
+#include "index/segment_reader.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "index/bitpack.h"
+#include "util/coding.h"
+
+namespace quarry::index {
+namespace {
+
+enum FileSlot : std::size_t { kSi = 0, kTim, kDoc, kPos, kNrm, kFdt };
+
+// A varint read at *pos in `data` (bounds-checked).
+bool GetVarint32(std::string_view data, std::size_t* pos, std::uint32_t* v) {
+  if (*pos > data.size()) return false;
+  Reader r(data.substr(*pos));
+  if (!r.ReadVarint32(v)) return false;
+  *pos += r.position();
+  return true;
+}
+bool GetVarint64(std::string_view data, std::size_t* pos, std::uint64_t* v) {
+  if (*pos > data.size()) return false;
+  Reader r(data.substr(*pos));
+  if (!r.ReadVarint64(v)) return false;
+  *pos += r.position();
+  return true;
+}
+
+}  // namespace
+
+Status SegmentReader::Corrupt(std::size_t file, const std::string& what,
+                              std::uint64_t offset) const {
+  return Status::Corruption(files_[file]->name() + ": " + what + " at offset " +
+                            std::to_string(offset));
+}
+
+Result<std::shared_ptr<const SegmentReader>> SegmentReader::Open(
+    store::Directory* dir, const SegmentMeta& meta,
+    std::shared_ptr<const Schema> schema) {
+  std::shared_ptr<SegmentReader> r(new SegmentReader());
+  r->meta_ = meta;
+  r->schema_ = std::move(schema);
+  QUARRY_RETURN_IF_ERROR(r->Load(dir));
+  return std::shared_ptr<const SegmentReader>(std::move(r));
+}
+
+Status SegmentReader::Load(store::Directory* dir) {
+  const std::string_view kinds[] = {kKindInfo, kKindTerms, kKindPostings,
+                                    kKindPositions, kKindNorms, kKindStored};
+  const std::vector<std::string> names = SegmentFiles(meta_.number);
+  std::string_view bodies[6];
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto f = dir->Open(names[i]);
+    if (!f.ok()) return f.status();
+    files_.push_back(*f);
+    auto body = CheckFraming((*f)->bytes(), names[i], kinds[i], &meta_.id);
+    if (!body.ok()) return body.status();
+    bodies[i] = *body;
+  }
+  // Segment info (small: verify its checksum now).
+  QUARRY_RETURN_IF_ERROR(VerifyChecksum(files_[kSi]->bytes(), names[kSi]));
+  {
+    Reader r(bodies[kSi]);
+    std::uint32_t max_doc, nfields;
+    std::uint64_t terms;
+    if (!r.ReadFixed32(&max_doc) || !r.ReadFixed64(&terms) ||
+        !r.ReadVarint32(&nfields)) {
+      return Corrupt(kSi, "truncated segment info", kHeaderSize);
+    }
+    if (max_doc != meta_.max_doc) {
+      return Corrupt(kSi, "document count " + std::to_string(max_doc) +
+                              " differs from the commit's " +
+                              std::to_string(meta_.max_doc),
+                     kHeaderSize);
+    }
+    if (nfields != schema_->fields().size()) {
+      return Corrupt(kSi, "field count mismatch", kHeaderSize);
+    }
+    num_terms_ = terms;
+    stats_.resize(nfields);
+    for (FieldStats& fs : stats_) {
+      if (!r.ReadVarint64(&fs.total_length) || !r.ReadVarint32(&fs.doc_count)) {
+        return Corrupt(kSi, "truncated field stats", kHeaderSize + r.position());
+      }
+    }
+  }
+  // Term dictionary: trailer and block index.
+  tim_ = files_[kTim]->bytes();
+  {
+    const std::string_view body = bodies[kTim];
+    if (body.size() < 20) return Corrupt(kTim, "too short", 0);
+    const char* t = body.data() + body.size() - 20;
+    const std::uint64_t nterms = DecodeFixed64(t);
+    const std::uint32_t nblocks = DecodeFixed32(t + 8);
+    const std::uint64_t index_off = DecodeFixed64(t + 12);
+    const std::uint64_t index_end = kHeaderSize + body.size() - 20;
+    if (nterms != num_terms_ || index_off < kHeaderSize || index_off > index_end ||
+        nblocks > nterms || (nterms > 0 && nblocks == 0) ||
+        nterms > static_cast<std::uint64_t>(nblocks) * kTermsPerDictBlock) {
+      return Corrupt(kTim, "bad dictionary trailer", index_end);
+    }
+    blocks_end_ = index_off;
+    Reader r(tim_.substr(index_off, index_end - index_off));
+    block_keys_.reserve(nblocks);
+    block_offsets_.reserve(nblocks);
+    for (std::uint32_t b = 0; b < nblocks; ++b) {
+      std::string_view key;
+      std::uint64_t off;
+      if (!r.ReadLengthPrefixed(&key) || !r.ReadVarint64(&off) || key.empty() ||
+          off < kHeaderSize || off >= blocks_end_ ||
+          (b > 0 && (key <= block_keys_.back() || off <= block_offsets_.back()))) {
+        return Corrupt(kTim, "bad dictionary block index entry " + std::to_string(b),
+                       index_off + r.position());
+      }
+      block_keys_.emplace_back(key);
+      block_offsets_.push_back(off);
+    }
+    if (r.remaining() != 0) return Corrupt(kTim, "trailing bytes in block index", index_off);
+  }
+  doc_body_ = bodies[kDoc];
+  pos_body_ = bodies[kPos];
+  // Norms.
+  {
+    const std::string_view body = bodies[kNrm];
+    std::size_t at = 0;
+    norm_bits_.assign(schema_->fields().size(), 0);
+    norm_bytes_.assign(schema_->fields().size(), {});
+    for (std::size_t f = 0; f < schema_->fields().size(); ++f) {
+      if (schema_->fields()[f].kind != FieldKind::kText) continue;
+      if (at >= body.size()) return Corrupt(kNrm, "truncated norms", kHeaderSize + at);
+      const int bits = static_cast<std::uint8_t>(body[at]);
+      if (bits > 32) return Corrupt(kNrm, "bad norm width", kHeaderSize + at);
+      const std::uint64_t bytes =
+          (static_cast<std::uint64_t>(meta_.max_doc) * bits + 7) / 8 + 8;
+      if (body.size() - at - 1 < bytes) {
+        return Corrupt(kNrm, "truncated norms", kHeaderSize + at);
+      }
+      norm_bits_[f] = bits;
+      norm_bytes_[f] = body.substr(at + 1, bytes);
+      at += 1 + bytes;
+    }
+    if (at != body.size()) return Corrupt(kNrm, "trailing bytes", kHeaderSize + at);
+  }
+  // Stored fields: trailer and chunk index.
+  fdt_ = files_[kFdt]->bytes();
+  {
+    const std::string_view body = bodies[kFdt];
+    if (body.size() < 12) return Corrupt(kFdt, "too short", 0);
+    const char* t = body.data() + body.size() - 12;
+    const std::uint32_t nchunks = DecodeFixed32(t);
+    const std::uint64_t index_off = DecodeFixed64(t + 4);
+    const std::uint64_t index_end = kHeaderSize + body.size() - 12;
+    if (index_off < kHeaderSize || index_off > index_end ||
+        (index_end - index_off) != static_cast<std::uint64_t>(nchunks) * 12 ||
+        (meta_.max_doc > 0 && nchunks == 0) || nchunks > meta_.max_doc) {
+      return Corrupt(kFdt, "bad stored-fields trailer", index_end);
+    }
+    chunks_end_ = index_off;
+    for (std::uint32_t c = 0; c < nchunks; ++c) {
+      const char* e = fdt_.data() + index_off + 12ull * c;
+      const std::uint32_t first = DecodeFixed32(e);
+      const std::uint64_t off = DecodeFixed64(e + 4);
+      if ((c == 0 && first != 0) || first >= meta_.max_doc ||
+          (c > 0 && first <= chunk_first_doc_.back()) || off < kHeaderSize ||
+          off >= chunks_end_ || (c > 0 && off <= chunk_offset_.back())) {
+        return Corrupt(kFdt, "bad chunk index entry " + std::to_string(c),
+                       index_off + 12ull * c);
+      }
+      chunk_first_doc_.push_back(first);
+      chunk_offset_.push_back(off);
+    }
+  }
+  return Status::OK();
+}
+
+bool SegmentReader::DecodeEntry(std::size_t* pos, std::string* key,
+                                TermInfo* info, bool first) const {
+  const std::string_view data = tim_.substr(0, blocks_end_);
+  std::uint32_t shared, suffix_len;
+  if (!GetVarint32(data, pos, &shared) || !GetVarint32(data, pos, &suffix_len)) {
+    return false;
+  }
+  if (shared > key->size() || (first && shared != 0) ||
+      suffix_len > data.size() - *pos) {
+    return false;
+  }
+  key->resize(shared);
+  key->append(data.substr(*pos, suffix_len));
+  *pos += suffix_len;
+  std::uint64_t doc_off, pos_off;
+  if (!GetVarint32(data, pos, &info->doc_freq) ||
+      !GetVarint64(data, pos, &info->total_freq) ||
+      !GetVarint64(data, pos, &doc_off) ||
+      !GetVarint64(data, pos, &info->doc_length) ||
+      !GetVarint64(data, pos, &pos_off) ||
+      !GetVarint32(data, pos, &info->max_freq) ||
+      !GetVarint32(data, pos, &info->min_norm)) {
+    return false;
+  }
+  if (first) {
+    info->doc_offset = doc_off;
+    info->pos_offset = pos_off;
+  } else {
+    info->doc_offset += doc_off;
+    info->pos_offset += pos_off;
+  }
+  return info->doc_freq > 0 && info->doc_freq <= meta_.max_doc &&
+         info->total_freq >= info->doc_freq && !key->empty();
+}
+
+SegmentReader::TermIterator SegmentReader::Terms(std::string_view from) const {
+  TermIterator it;
+  it.seg_ = this;
+  if (block_keys_.empty()) return it;
+  // The last block whose first key is <= from.
+  auto up = std::upper_bound(block_keys_.begin(), block_keys_.end(), from,
+                             [](std::string_view a, const std::string& b) { return a < b; });
+  it.block_ = up == block_keys_.begin()
+                  ? 0
+                  : static_cast<std::uint32_t>(up - block_keys_.begin() - 1);
+  it.pos_ = 0;
+  it.left_ = 0;
+  if (!from.empty()) {
+    // Skip entries before `from`.
+    TermIterator probe = it;
+    while (probe.Next()) {
+      if (probe.key() >= from) {
+        // Rewind by one: make Next() return this entry again.
+        probe.status_ = Status::OK();
+        it = probe;
+        it.pending_first_ = true;
+        return it;
+      }
+    }
+    it = probe;  // exhausted (or corrupt)
+  }
+  return it;
+}
+
+bool SegmentReader::TermIterator::Next() {
+  if (pending_first_) {
+    pending_first_ = false;
+    return true;
+  }
+  if (seg_ == nullptr || !status_.ok()) return false;
+  const SegmentReader& s = *seg_;
+  if (left_ == 0) {
+    if (started_) ++block_;
+    started_ = true;
+    if (block_ >= s.block_offsets_.size()) return false;
+    pos_ = s.block_offsets_[block_];
+    std::uint32_t count;
+    if (!GetVarint32(s.tim_.substr(0, s.blocks_end_), &pos_, &count) || count == 0 ||
+        count > kTermsPerDictBlock) {
+      status_ = s.Corrupt(kTim, "bad dictionary block", s.block_offsets_[block_]);
+      return false;
+    }
+    left_ = count;
+    key_.clear();
+    const std::size_t at = pos_;
+    if (!s.DecodeEntry(&pos_, &key_, &info_, true) || key_ != s.block_keys_[block_]) {
+      status_ = s.Corrupt(kTim, "bad dictionary entry", at);
+      return false;
+    }
+    --left_;
+    return true;
+  }
+  const std::string prev = key_;
+  const std::size_t at = pos_;
+  if (!s.DecodeEntry(&pos_, &key_, &info_, false) || key_ <= prev ||
+      (block_ + 1 < s.block_keys_.size() && key_ >= s.block_keys_[block_ + 1])) {
+    status_ = s.Corrupt(kTim, "bad dictionary entry", at);
+    return false;
+  }
+  --left_;
+  return true;
+}
+
+Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const {
+  if (block_keys_.empty()) return std::optional<TermInfo>();
+  auto up = std::upper_bound(block_keys_.begin(), block_keys_.end(), key,
+                             [](std::string_view a, const std::string& b) { return a < b; });
+  if (up == block_keys_.begin()) return std::optional<TermInfo>();
+  TermIterator it;
+  it.seg_ = this;
+  it.block_ = static_cast<std::uint32_t>(up - block_keys_.begin() - 1);
+  const std::uint32_t block = it.block_;
+  while (it.Next()) {
+    if (it.block_ != block) break;
+    if (it.key() == key) return std::optional<TermInfo>(it.info());
+    if (it.key() > key) break;
+  }
+  if (!it.status().ok()) return it.status();
+  return std::optional<TermInfo>();
+}
+
+std::uint32_t SegmentReader::Norm(std::size_t field, std::uint32_t doc) const {
+  if (field >= norm_bits_.size() || doc >= meta_.max_doc) return 0;
+  const int bits = norm_bits_[field];
+  if (bits == 0) return 0;
+  const std::uint64_t bit = static_cast<std::uint64_t>(doc) * bits;
+  std::uint64_t word;
+  std::memcpy(&word, norm_bytes_[field].data() + (bit >> 3), 8);  // 8 pad bytes
+  word >>= (bit & 7);
+  return static_cast<std::uint32_t>(word & ((std::uint64_t{1} << bits) - 1));
+}
+
+Result<StoredDocument> SegmentReader::Stored(std::uint32_t doc) const {
+  if (doc >= meta_.max_doc) return Status::InvalidArgument("doc out of range");
+  const auto it = std::upper_bound(chunk_first_doc_.begin(), chunk_first_doc_.end(), doc);
+  const std::size_t c = static_cast<std::size_t>(it - chunk_first_doc_.begin()) - 1;
+  std::size_t pos = chunk_offset_[c];
+  const std::string_view data = fdt_.substr(0, chunks_end_);
+  std::uint32_t ndocs;
+  std::uint64_t raw_len, comp_len;
+  if (!GetVarint32(data, &pos, &ndocs) || !GetVarint64(data, &pos, &raw_len) ||
+      !GetVarint64(data, &pos, &comp_len) || comp_len > data.size() - pos ||
+      raw_len > (std::uint64_t{1} << 32) || ndocs == 0 ||
+      doc - chunk_first_doc_[c] >= ndocs) {
+    return Corrupt(kFdt, "bad stored-fields chunk", chunk_offset_[c]);
+  }
+  std::string raw(raw_len, '\0');
+  const std::size_t n = ZSTD_decompress(raw.data(), raw.size(), data.data() + pos, comp_len);
+  if (ZSTD_isError(n) || n != raw_len) {
+    return Corrupt(kFdt, "bad compressed chunk", pos);
+  }
+  Reader r(raw);
+  std::string_view bytes;
+  for (std::uint32_t d = chunk_first_doc_[c]; d <= doc; ++d) {
+    if (!r.ReadLengthPrefixed(&bytes)) {
+      return Corrupt(kFdt, "bad document in chunk", chunk_offset_[c]);
+    }
+  }
+  StoredDocument out;
+  Reader f(bytes);
+  const auto& fields = schema_->fields();
+  while (f.remaining() > 0) {
+    std::uint32_t no;
+    std::string_view value;
+    if (!f.ReadVarint32(&no) || !f.ReadLengthPrefixed(&value) || no > fields.size()) {
+      return Corrupt(kFdt, "bad stored field", chunk_offset_[c]);
+    }
+    if (no == 0) {
+      out.id = std::string(value);
+    } else {
+      out.fields.emplace_back(fields[no - 1].name, std::string(value));
+    }
+  }
+  return out;
+}
+
+Status SegmentReader::ForEachStored(
+    const std::function<Status(std::uint32_t, std::string_view)>& fn) const {
+  const std::string_view data = fdt_.substr(0, chunks_end_);
+  std::string raw;
+  std::uint32_t doc = 0;
+  for (std::size_t c = 0; c < chunk_offset_.size(); ++c) {
+    std::size_t pos = chunk_offset_[c];
+    std::uint32_t ndocs;
+    std::uint64_t raw_len, comp_len;
+    if (!GetVarint32(data, &pos, &ndocs) || !GetVarint64(data, &pos, &raw_len) ||
+        !GetVarint64(data, &pos, &comp_len) || comp_len > data.size() - pos ||
+        raw_len > (std::uint64_t{1} << 32) || ndocs == 0 ||
+        chunk_first_doc_[c] != doc ||
+        (c + 1 < chunk_offset_.size() && chunk_offset_[c + 1] != pos + comp_len)) {
+      return Corrupt(kFdt, "bad stored-fields chunk", chunk_offset_[c]);
+    }
+    raw.resize(raw_len);
+    const std::size_t n = ZSTD_decompress(raw.data(), raw.size(), data.data() + pos, comp_len);
+    if (ZSTD_isError(n) || n != raw_len) {
+      return Corrupt(kFdt, "bad compressed chunk", pos);
+    }
+    Reader r(raw);
+    for (std::uint32_t i = 0; i < ndocs; ++i, ++doc) {
+      std::string_view bytes;
+      if (doc >= meta_.max_doc || !r.ReadLengthPrefixed(&bytes)) {
+        return Corrupt(kFdt, "bad document in chunk", chunk_offset_[c]);
+      }
+      QUARRY_RETURN_IF_ERROR(fn(doc, bytes));
+    }
+    if (r.remaining() != 0) {
+      return Corrupt(kFdt, "trailing bytes in chunk", chunk_offset_[c]);
+    }
+  }
+  if (doc != meta_.max_doc) {
+    return Corrupt(kFdt, "stored documents missing", chunks_end_);
+  }
+  return Status::OK();
+}
+
+// ---- PostingsIterator ------------------------------------------------------
+
+PostingsIterator::PostingsIterator(const SegmentReader* segment,
+                                   std::string_view key, const TermInfo& info)
+    : seg_(segment), info_(info),
+      has_positions_(KeyHasPositions(segment->schema(), key)) {
+  freqs_[0] = 0;
+  num_blocks_ = (info.doc_freq + kPostingBlock - 1) / kPostingBlock;
+  const std::string_view body = segment->doc_body_;
+  const std::uint64_t off = info.doc_offset;
+  const std::uint64_t skip_len =
+      info.doc_freq >= kPostingBlock ? std::uint64_t{num_blocks_} * kSkipEntrySize : 0;
+  if (off < kHeaderSize || off - kHeaderSize > body.size() ||
+      info.doc_length > body.size() - (off - kHeaderSize) ||
+      skip_len > body.size() - (off - kHeaderSize) - info.doc_length) {
+    Fail("postings out of range", off);
+    return;
+  }
+  doc_bytes_ = body.substr(off - kHeaderSize, info.doc_length);
+  skip_bytes_ = body.substr(off - kHeaderSize + info.doc_length, skip_len);
+  if (has_positions_) {
+    const std::string_view pbody = segment->pos_body_;
+    if (info.pos_offset < kHeaderSize || info.pos_offset - kHeaderSize > pbody.size()) {
+      Fail("positions out of range", info.pos_offset);
+      return;
+    }
+    pos_bytes_ = pbody.substr(info.pos_offset - kHeaderSize);
+  }
+}
+
+std::uint32_t PostingsIterator::Fail(const std::string& what,
+                                     std::uint64_t offset) {
+  if (status_.ok()) {
+    status_ = Status::Corruption(seg_->doc_name() + ": " + what + " at offset " +
+                                 std::to_string(offset));
+  }
+  doc_ = kNoMoreDocs;
+  count_ = 0;
+  block_ = num_blocks_;
+  return doc_;
+}
+
+bool PostingsIterator::LoadBlock(std::uint32_t k) {
+  block_ = k;
+  idx_ = 0;
+  const std::uint32_t full = info_.doc_freq / kPostingBlock;
+  std::int64_t prev = -1;
+  std::uint64_t offset = 0;
+  std::uint32_t pos_start = 0;
+  if (!skip_bytes_.empty()) {
+    const char* e = skip_bytes_.data() + std::size_t{k} * kSkipEntrySize;
+    offset = DecodeFixed32(e + 4);
+    pos_start = DecodeFixed32(e + 8);
+    if (k > 0) prev = DecodeFixed32(e - kSkipEntrySize);
+  }
+  const std::uint64_t abs = info_.doc_offset + offset;
+  if (offset > doc_bytes_.size()) {
+    Fail("bad skip entry", abs);
+    return false;
+  }
+  if (k < full) {
+    if (doc_bytes_.size() - offset < 2) {
+      Fail("truncated block", abs);
+      return false;
+    }
+    const auto* p = reinterpret_cast<const std::uint8_t*>(doc_bytes_.data() + offset);
+    const int db = p[0], fb = p[1];
+    if (db > 32 || fb > 32 ||
+        doc_bytes_.size() - offset - 2 < PackedBytes(db) + PackedBytes(fb)) {
+      Fail("bad block header", abs);
+      return false;
+    }
+    UnpackBlock(p + 2, db, docs_);
+    UnpackBlock(p + 2 + PackedBytes(db), fb, freqs_);
+    count_ = kPostingBlock;
+    for (std::uint32_t i = 0; i < kPostingBlock; ++i) {
+      const std::int64_t d = prev + 1 + docs_[i];
+      if (d >= seg_->max_doc() || freqs_[i] == UINT32_MAX) {
+        Fail("document id out of range", abs);
+        return false;
+      }
+      docs_[i] = static_cast<std::uint32_t>(d);
+      freqs_[i] += 1;
+      prev = d;
+    }
+    if (docs_[kPostingBlock - 1] != DecodeFixed32(skip_bytes_.data() + std::size_t{k} * kSkipEntrySize)) {
+      Fail("block does not match its skip entry", abs);
+      return false;
+    }
+  } else {
+    count_ = info_.doc_freq - full * kPostingBlock;
+    std::size_t at = offset;
+    for (std::uint32_t i = 0; i < count_; ++i) {
+      std::uint32_t v, f = 1;
+      if (!GetVarint32(doc_bytes_, &at, &v) ||
+          ((v & 1) == 0 && (!GetVarint32(doc_bytes_, &at, &f) || f < 2))) {
+        Fail("bad tail posting", info_.doc_offset + at);
+        return false;
+      }
+      const std::int64_t d = prev + 1 + (v >> 1);
+      if (d >= seg_->max_doc()) {
+        Fail("document id out of range", info_.doc_offset + at);
+        return false;
+      }
+      docs_[i] = static_cast<std::uint32_t>(d);
+      freqs_[i] = f;
+      prev = d;
+    }
+  }
+  pos_cursor_ = pos_start;
+  pos_cursor_idx_ = 0;
+  return true;
+}
+
+std::uint32_t PostingsIterator::Next() {
+  if (!started_) {
+    started_ = true;
+    if (num_blocks_ == 0 || !status_.ok()) return doc_ = kNoMoreDocs;
+    if (!LoadBlock(0)) return doc_;
+    return doc_ = docs_[0];
+  }
+  if (doc_ == kNoMoreDocs) return doc_;
+  if (++idx_ < count_) return doc_ = docs_[idx_];
+  if (block_ + 1 >= num_blocks_) return doc_ = kNoMoreDocs;
+  if (!LoadBlock(block_ + 1)) return doc_;
+  return doc_ = docs_[0];
+}
+
+std::uint32_t PostingsIterator::Advance(std::uint32_t target) {
+  if (!started_) {
+    if (Next() == kNoMoreDocs) return doc_;
+  }
+  if (doc_ == kNoMoreDocs || doc_ >= target) return doc_;
+  // Find the block that may hold target.
+  if (!skip_bytes_.empty() &&
+      DecodeFixed32(skip_bytes_.data() + std::size_t{block_} * kSkipEntrySize) < target) {
+    std::uint32_t k = block_ + 1;
+    // Galloping search over the skip entries.
+    std::uint32_t step = 1, lo = k, hi = k;
+    while (hi < num_blocks_ &&
+           DecodeFixed32(skip_bytes_.data() + std::size_t{hi} * kSkipEntrySize) < target) {
+      lo = hi + 1;
+      hi += step;
+      step *= 2;
+    }
+    hi = std::min(hi, num_blocks_);
+    while (lo < hi) {
+      const std::uint32_t mid = lo + (hi - lo) / 2;
+      if (DecodeFixed32(skip_bytes_.data() + std::size_t{mid} * kSkipEntrySize) < target) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    if (lo >= num_blocks_) return doc_ = kNoMoreDocs;
+    if (!LoadBlock(lo)) return doc_;
+  }
+  while (docs_[idx_] < target) {
+    if (++idx_ >= count_) {
+      if (block_ + 1 >= num_blocks_) return doc_ = kNoMoreDocs;
+      if (!LoadBlock(block_ + 1)) return doc_;
+    }
+  }
+  return doc_ = docs_[idx_];
+}
+
+Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
+  out->clear();
+  if (!has_positions_ || doc_ == kNoMoreDocs) return status_;
+  // Skip the positions of earlier documents of this block.
+  std::size_t at = pos_cursor_;
+  auto fail = [&](const char* what) {
+    status_ = Status::Corruption(seg_->pos_name() + ": " + what + " at offset " +
+                                 std::to_string(info_.pos_offset + at));
+    return status_;
+  };
+  if (pos_cursor_idx_ > idx_) return fail("positions read out of order");
+  for (; pos_cursor_idx_ < idx_; ++pos_cursor_idx_) {
+    for (std::uint32_t i = 0; i < freqs_[pos_cursor_idx_]; ++i) {
+      std::uint32_t v, len;
+      if (!GetVarint32(pos_bytes_, &at, &v) ||
+          ((v & 1) && !GetVarint32(pos_bytes_, &at, &len))) {
+        return fail("truncated positions");
+      }
+    }
+  }
+  std::uint32_t p = 0;
+  out->reserve(freqs_[idx_]);
+  for (std::uint32_t i = 0; i < freqs_[idx_]; ++i) {
+    std::uint32_t v, len = 1;
+    if (!GetVarint32(pos_bytes_, &at, &v) ||
+        ((v & 1) && (!GetVarint32(pos_bytes_, &at, &len) || len < 2))) {
+      return fail("bad position");
+    }
+    if ((v >> 1) > UINT32_MAX - p) return fail("position overflow");
+    p += v >> 1;
+    out->push_back({p, len});
+  }
+  pos_cursor_ = at;
+  pos_cursor_idx_ = idx_ + 1;
+  return Status::OK();
+}
+
+// ---- DeleteSet ---------------------------------------------------------------
+
+Result<std::shared_ptr<const DeleteSet>> DeleteSet::Load(
+    store::Directory* dir, const SegmentMeta& meta, std::uint64_t gen,
+    std::uint32_t expected_count) {
+  const std::string name = DeletesFile(meta.number, gen);
+  auto f = dir->Open(name);
+  if (!f.ok()) return f.status();
+  const std::string_view bytes = (*f)->bytes();
+  auto body = CheckFraming(bytes, name, kKindDeletes, &meta.id);
+  if (!body.ok()) return body.status();
+  QUARRY_RETURN_IF_ERROR(VerifyChecksum(bytes, name));
+  Reader r(*body);
+  std::uint32_t max_doc, count;
+  std::string_view bitmap;
+  if (!r.ReadFixed32(&max_doc) || !r.ReadFixed32(&count) || max_doc != meta.max_doc ||
+      count != expected_count || !r.ReadBytes((std::size_t{max_doc} + 7) / 8, &bitmap) ||
+      r.remaining() != 0) {
+    return Status::Corruption(name + ": bad deletions header at offset " +
+                              std::to_string(kHeaderSize));
+  }
+  auto d = std::make_shared<DeleteSet>(max_doc);
+  for (std::uint32_t doc = 0; doc < max_doc; ++doc) {
+    if ((static_cast<std::uint8_t>(bitmap[doc >> 3]) >> (doc & 7)) & 1u) d->Delete(doc);
+  }
+  if (d->count() != count) {
+    return Status::Corruption(name + ": deletion count mismatch at offset " +
+                              std::to_string(kHeaderSize + 4));
+  }
+  return std::shared_ptr<const DeleteSet>(std::move(d));
+}
+
+Status DeleteSet::Write(store::Directory* dir, const SegmentMeta& meta,
+                        std::uint64_t gen) const {
+  std::string out;
+  PutHeader(&out, kKindDeletes, meta.id);
+  PutFixed32(&out, max_doc_);
+  PutFixed32(&out, count_);
+  std::string bitmap((std::size_t{max_doc_} + 7) / 8, '\0');
+  for (std::uint32_t doc = 0; doc < max_doc_; ++doc) {
+    if (IsDeleted(doc)) bitmap[doc >> 3] = static_cast<char>(bitmap[doc >> 3] | (1 << (doc & 7)));
+  }
+  out += bitmap;
+  PutFooter(&out);
+  const std::string name = DeletesFile(meta.number, gen);
+  dir->Remove(name).IgnoreError();  // a leftover from a failed attempt
+  auto f = dir->Create(name);
+  if (!f.ok()) return f.status();
+  QUARRY_RETURN_IF_ERROR((*f)->Append(out));
+  QUARRY_RETURN_IF_ERROR((*f)->Sync());
+  return (*f)->Close();
+}
+
+}  // namespace quarry::index

@@ -1,0 +1,198 @@
+// Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
+//
+// Reading a segment. Files are mapped once when the segment opens; framing
+// and the small tables (dictionary block index, norms layout, stored-field
+// chunk index) are validated then. Every later read is bounds-checked: bad
+// bytes produce a Corruption status naming the file and offset, never a
+// crash. Full checksums are verified by Check() and before merging.
+#ifndef QUARRY_SRC_INDEX_SEGMENT_READER_H_
+#define QUARRY_SRC_INDEX_SEGMENT_READER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/segment_format.h"
+#include "quarry/schema.h"
+#include "quarry/status.h"
+#include "store/directory.h"
+
+namespace quarry::index {
+
+class SegmentReader;
+
+// Iterates the postings of one term: doc ids in increasing order, their
+// frequencies and (on request) positions. Not thread-safe; one per thread.
+class PostingsIterator {
+ public:
+  PostingsIterator(const SegmentReader* segment, std::string_view key,
+                   const TermInfo& info);
+
+  // The current document, kNoMoreDocs when exhausted (or on corruption).
+  // Before the first Next()/Advance() it is kNoMoreDocs-1... use Next().
+  std::uint32_t doc() const { return doc_; }
+  std::uint32_t freq() const { return freqs_[idx_]; }
+  std::uint32_t doc_freq() const { return info_.doc_freq; }
+  // Moves to the next document.
+  std::uint32_t Next();
+  // Moves to the first document >= target.
+  std::uint32_t Advance(std::uint32_t target);
+  // The positions of the current document (cleared first).
+  Status Positions(std::vector<PosEntry>* out);
+  // Corruption found while iterating, or OK.
+  const Status& status() const { return status_; }
+
+ private:
+  bool LoadBlock(std::uint32_t k);
+  std::uint32_t Fail(const std::string& what, std::uint64_t offset);
+
+  const SegmentReader* seg_;
+  TermInfo info_;
+  bool has_positions_;
+  std::string_view doc_bytes_;   // the term's blocks + tail
+  std::string_view skip_bytes_;  // the term's skip table (df >= 128)
+  std::string_view pos_bytes_;   // from the term's first position on
+  std::uint32_t num_blocks_;
+  std::uint32_t block_ = UINT32_MAX;  // current block
+  std::uint32_t docs_[kPostingBlock];
+  std::uint32_t freqs_[kPostingBlock];
+  std::uint32_t count_ = 0;      // docs in the current block
+  std::uint32_t idx_ = 0;        // index of the current doc in the block
+  std::uint32_t doc_ = kNoMoreDocs;
+  bool started_ = false;
+  std::size_t pos_cursor_ = 0;   // byte offset in pos_bytes_
+  std::uint32_t pos_cursor_idx_ = 0;  // block index whose positions start there
+  Status status_;
+};
+
+// An open segment. Immutable; safe to share between threads.
+class SegmentReader {
+ public:
+  static Result<std::shared_ptr<const SegmentReader>> Open(
+      store::Directory* dir, const SegmentMeta& meta,
+      std::shared_ptr<const Schema> schema);
+
+  const SegmentMeta& meta() const { return meta_; }
+  std::uint32_t max_doc() const { return meta_.max_doc; }
+  std::uint64_t num_terms() const { return num_terms_; }
+  const FieldStats& field_stats(std::size_t field) const { return stats_[field]; }
+  const Schema& schema() const { return *schema_; }
+
+  // Looks a term up; nullopt if absent.
+  Result<std::optional<TermInfo>> Find(std::string_view key) const;
+
+  // All terms in key order (or from the first key >= `from`).
+  class TermIterator {
+   public:
+    bool Next();  // false at the end or on corruption (see status())
+    std::string_view key() const { return key_; }
+    const TermInfo& info() const { return info_; }
+    const Status& status() const { return status_; }
+
+   private:
+    friend class SegmentReader;
+    const SegmentReader* seg_ = nullptr;
+    std::uint32_t block_ = 0;
+    std::size_t pos_ = 0;          // offset of the next entry in the file
+    std::uint32_t left_ = 0;       // entries left in the current block
+    std::string key_;
+    TermInfo info_;
+    Status status_;
+    bool started_ = false;
+    bool pending_first_ = false;  // Next() returns the current entry again
+  };
+  TermIterator Terms(std::string_view from = {}) const;
+
+  PostingsIterator Postings(std::string_view key, const TermInfo& info) const {
+    return PostingsIterator(this, key, info);
+  }
+
+  // Field length of `doc` in text field `field` (0 if the field is absent).
+  std::uint32_t Norm(std::size_t field, std::uint32_t doc) const;
+
+  // The stored fields of `doc`, decoded.
+  Result<StoredDocument> Stored(std::uint32_t doc) const;
+  // Calls fn(doc, stored-document bytes) for every document in order,
+  // decompressing each chunk once (merging, checking).
+  Status ForEachStored(
+      const std::function<Status(std::uint32_t, std::string_view)>& fn) const;
+
+  // Every file of the segment, mapped.
+  const std::vector<std::shared_ptr<const store::FileData>>& files() const {
+    return files_;
+  }
+
+  std::string_view doc_body() const { return doc_body_; }
+  std::string_view pos_body() const { return pos_body_; }
+  const std::string& doc_name() const { return files_[2]->name(); }
+  const std::string& pos_name() const { return files_[3]->name(); }
+
+ private:
+  SegmentReader() = default;
+  friend class PostingsIterator;
+  Status Load(store::Directory* dir);
+  // Decodes the dictionary entry at *pos (after the block header).
+  bool DecodeEntry(std::size_t* pos, std::string* key, TermInfo* info,
+                   bool first) const;
+  Status Corrupt(std::size_t file, const std::string& what,
+                 std::uint64_t offset) const;
+
+  SegmentMeta meta_;
+  std::shared_ptr<const Schema> schema_;
+  std::vector<std::shared_ptr<const store::FileData>> files_;  // si tim doc pos nrm fdt
+  std::string_view tim_, doc_body_, pos_body_, fdt_;  // whole files / bodies
+  std::uint64_t num_terms_ = 0;
+  std::vector<FieldStats> stats_;
+  // Dictionary block index.
+  std::vector<std::string> block_keys_;
+  std::vector<std::uint64_t> block_offsets_;
+  std::uint64_t blocks_end_ = 0;
+  // Norms per schema field: bits and packed bytes (empty when not text).
+  std::vector<int> norm_bits_;
+  std::vector<std::string_view> norm_bytes_;
+  // Stored-field chunks.
+  std::vector<std::uint32_t> chunk_first_doc_;
+  std::vector<std::uint64_t> chunk_offset_;
+  std::uint64_t chunks_end_ = 0;
+};
+
+// A segment's deletions at one generation. Immutable; safe to share.
+class DeleteSet {
+ public:
+  explicit DeleteSet(std::uint32_t max_doc)
+      : max_doc_(max_doc), bits_((max_doc + 63) / 64, 0) {}
+  static Result<std::shared_ptr<const DeleteSet>> Load(store::Directory* dir,
+                                                       const SegmentMeta& meta,
+                                                       std::uint64_t gen,
+                                                       std::uint32_t expected_count);
+  bool IsDeleted(std::uint32_t doc) const {
+    return (bits_[doc >> 6] >> (doc & 63)) & 1u;
+  }
+  // Returns false if it was already deleted.
+  bool Delete(std::uint32_t doc) {
+    std::uint64_t& w = bits_[doc >> 6];
+    const std::uint64_t m = std::uint64_t{1} << (doc & 63);
+    if (w & m) return false;
+    w |= m;
+    ++count_;
+    return true;
+  }
+  std::uint32_t count() const { return count_; }
+  std::uint32_t max_doc() const { return max_doc_; }
+  // Writes s<N>_<gen>.del and syncs it.
+  Status Write(store::Directory* dir, const SegmentMeta& meta,
+               std::uint64_t gen) const;
+
+ private:
+  std::uint32_t max_doc_;
+  std::uint32_t count_ = 0;
+  std::vector<std::uint64_t> bits_;
+};
+
+}  // namespace quarry::index
+
+#endif  // QUARRY_SRC_INDEX_SEGMENT_READER_H_

@@ -1,0 +1,571 @@
+// Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
+//
+// The segment format. Every file is framed as format.h describes (header with
+// magic, kind, version and segment id; footer with a CRC-32C). Below, `Body`
+// is what sits between header and footer. varint = LEB128; fixedN = N-bit
+// little-endian; lp = varint length + bytes. Offsets are absolute file
+// offsets.
+//
+// s<N>.tim - term dictionary ("TDIC"). Terms sorted by key (format: see
+// segment_format.h: first byte = field / id / stem namespace, then the term's
+// UTF-8), in blocks of 32:
+//   Body       := Block* BlockIndex Trailer
+//   Block      := Count:varint Entry^Count
+//   Entry      := Shared:varint SuffixLen:varint Suffix DocFreq:varint
+//                 TotalFreq:varint64 DocOffset:varint64 DocLength:varint64
+//                 PosOffset:varint64 MaxFreq:varint MinNorm:varint
+//                 (Shared = bytes in common with the previous key of the
+//                 block; 0 for the first. DocOffset and PosOffset of entries
+//                 after the first are deltas from the previous entry.)
+//   BlockIndex := (FirstKey:lp BlockOffset:varint64)^NumBlocks
+//   Trailer    := NumTerms:fixed64 NumBlocks:fixed32 BlockIndexOffset:fixed64
+//
+// s<N>.doc - postings ("POST"). For each term, at DocOffset:
+//   TermPostings := FullBlock^(DocFreq/128) Tail SkipTable?
+//   FullBlock    := DocBits:u8 FreqBits:u8 Gaps[16*DocBits] FreqsM1[16*FreqBits]
+//                   (128 doc gaps minus one and 128 frequencies minus one,
+//                   bit-packed as bitpack.h describes; the gap of a term's
+//                   first doc is doc + 1, so "minus one" gives doc itself)
+//   Tail         := (GapFlag:varint Freq:varint?)^(DocFreq%128)
+//                   GapFlag = (gap - 1) << 1 | (freq == 1); Freq only if != 1
+//   SkipTable    := SkipEntry^ceil(DocFreq/128), present iff DocFreq >= 128,
+//                   starting at DocOffset + DocLength
+//   SkipEntry    := LastDoc:fixed32 BlockOffset:fixed32 PosOffset:fixed32
+//                   MaxFreq:fixed32 MinNorm:fixed32
+//                   (BlockOffset relative to DocOffset, PosOffset relative to
+//                   the term's PosOffset; MaxFreq/MinNorm: the block's best
+//                   (frequency, field length) pair for block-max scoring)
+// Terms with DocFreq < 128 use the dictionary's MaxFreq/MinNorm as the bound.
+//
+// s<N>.pos - positions ("POSN"), only for exact text terms. For each term at
+// PosOffset, for each posting in order, Freq entries:
+//   Entry := DeltaFlag:varint Length:varint?
+//            DeltaFlag = (position - previous position in this doc) << 1 |
+//            (length > 1); the previous position starts at 0.
+//
+// s<N>.nrm - norms ("NORM"): the field length (positions) of every document
+// for every text field, in schema order:
+//   Body := (Bits:u8 Packed[ceil(MaxDoc*Bits/8)] Pad[8])^TextFields
+//   (value d at bits [d*Bits, (d+1)*Bits), least significant bit first)
+//
+// s<N>.fdt - stored fields ("STOR"), zstd-compressed chunks of documents:
+//   Body       := Chunk* ChunkIndex Trailer
+//   Chunk      := DocCount:varint RawLength:varint CompLength:varint
+//                 Compressed[CompLength]      (zstd frame of Raw)
+//   Raw        := (DocLength:varint StoredDoc)^DocCount
+//   StoredDoc  := (FieldNo:varint Value:lp)*  (0 = id, 1+i = schema field i)
+//   ChunkIndex := (FirstDoc:fixed32 ChunkOffset:fixed64)^NumChunks
+//   Trailer    := NumChunks:fixed32 ChunkIndexOffset:fixed64
+//
+// s<N>.si - segment info ("SINF"):
+//   Body := MaxDoc:fixed32 NumTerms:fixed64 FieldCount:varint
+//           (TotalLength:varint64 DocCount:varint)^FieldCount
+//   (per schema field; zero for fields without norms)
+//
+// s<N>_<G>.del - deletions ("DELS"), generation G:
+//   Body := MaxDoc:fixed32 DeleteCount:fixed32 Bitmap[ceil(MaxDoc/8)]
+//
+// Worked example. Documents 0: "peace talks" and 1: "talks", schema {body}.
+// Keys "\x01peace" (df 1) and "\x01talks" (df 2) form one dictionary block
+// (28 = 0x1C is the first offset after a header):
+//   02                                         two entries
+//   00 06 01 'p' 'e' 'a' 'c' 'e'  01 01 1C 01 1C 01 02
+//   01 05 't' 'a' 'l' 'k' 's'     02 02 01 02 01 01 01
+// (the second entry shares the key's first byte; its offsets are deltas).
+// .doc: peace = 01 (gap-1 = 0 -> doc 0, freq 1); talks = 01 01 (docs 0, 1).
+// .pos: peace = 00 (position 0); talks = 02 00 (position 1 in doc 0,
+// position 0 in doc 1). .nrm: Bits 02, packed 06 (lengths 2 and 1).
+#include "index/segment_writer.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "index/bitpack.h"
+#include "util/coding.h"
+#include "util/crc32c.h"
+
+namespace quarry::index {
+namespace {
+
+// A file being written, with its running offset and CRC.
+class FileOut {
+ public:
+  static Result<FileOut> Create(store::Directory* dir, std::string name,
+                                std::string_view kind, const SegmentId& id) {
+    auto f = dir->Create(name);
+    if (!f.ok()) return f.status();
+    FileOut out(std::move(name), std::move(f).value());
+    std::string header;
+    PutHeader(&header, kind, id);
+    QUARRY_RETURN_IF_ERROR(out.Append(header));
+    return out;
+  }
+
+  Status Append(std::string_view data) {
+    crc_ = Crc32cExtend(crc_, data.data(), data.size());
+    offset_ += data.size();
+    buf_.append(data);
+    if (buf_.size() >= (256u << 10)) return Drain();
+    return Status::OK();
+  }
+
+  // Footer, sync, close.
+  Status Finish() {
+    std::string foot(kFooterMagic);
+    crc_ = Crc32cExtend(crc_, foot.data(), foot.size());
+    PutFixed32(&foot, crc_);
+    buf_.append(foot);
+    offset_ += foot.size();
+    QUARRY_RETURN_IF_ERROR(Drain());
+    QUARRY_RETURN_IF_ERROR(file_->Sync());
+    return file_->Close();
+  }
+
+  std::uint64_t offset() const { return offset_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  FileOut(std::string name, std::unique_ptr<store::WritableFile> f)
+      : name_(std::move(name)), file_(std::move(f)) {}
+  Status Drain() {
+    Status s = file_->Append(buf_);
+    buf_.clear();
+    return s;
+  }
+
+  std::string name_;
+  std::unique_ptr<store::WritableFile> file_;
+  std::string buf_;
+  std::uint64_t offset_ = 0;
+  std::uint32_t crc_ = 0;
+};
+
+}  // namespace
+
+std::string IdKey(std::string_view id) {
+  std::string k(1, static_cast<char>(kIdKeyByte));
+  k.append(id);
+  return k;
+}
+
+std::string TermKey(std::size_t field, std::string_view term, bool stem) {
+  std::string k(1, static_cast<char>(FieldKeyByte(field) | (stem ? kStemFlag : 0)));
+  k.append(term);
+  return k;
+}
+
+bool KeyHasPositions(const Schema& schema, std::string_view key) {
+  if (key.empty()) return false;
+  const auto b = static_cast<std::uint8_t>(key[0]);
+  if (b == kIdKeyByte || (b & kStemFlag) != 0) return false;
+  const std::size_t field = b - 1u;
+  return field < schema.fields().size() &&
+         schema.fields()[field].kind == FieldKind::kText;
+}
+
+int KeyNormField(const Schema& schema, std::string_view key) {
+  if (key.empty()) return -1;
+  const auto b = static_cast<std::uint8_t>(key[0]);
+  if (b == kIdKeyByte) return -1;
+  const std::size_t field = (b & ~kStemFlag) - 1u;
+  if (field >= schema.fields().size() ||
+      schema.fields()[field].kind != FieldKind::kText) {
+    return -1;
+  }
+  return static_cast<int>(field);
+}
+
+std::vector<std::string> SegmentFiles(std::uint64_t number) {
+  return {SegmentFile(number, kExtInfo), SegmentFile(number, kExtTerms),
+          SegmentFile(number, kExtPostings), SegmentFile(number, kExtPositions),
+          SegmentFile(number, kExtNorms), SegmentFile(number, kExtStored)};
+}
+
+void AppendStoredField(std::string* doc, std::uint32_t field_no,
+                       std::string_view value) {
+  PutVarint32(doc, field_no);
+  PutLengthPrefixed(doc, value);
+}
+
+class SegmentWriter::Impl {
+ public:
+  store::Directory* dir;
+  std::uint64_t number;
+  const Schema* schema;
+  std::uint32_t max_doc;
+  int level;
+  SegmentId id = NewSegmentId();
+  std::vector<FileOut> files;  // tim, doc, pos, nrm, fdt
+  bool finished = false;
+  bool failed = false;
+
+  FileOut& tim() { return files[0]; }
+  FileOut& doc() { return files[1]; }
+  FileOut& pos() { return files[2]; }
+  FileOut& nrm() { return files[3]; }
+  FileOut& fdt() { return files[4]; }
+
+  // Dictionary state.
+  std::string cur_key;           // the term being written
+  std::string last_key;          // the previous term in the dictionary
+  bool have_key = false;
+  std::string block;             // entries of the current dictionary block
+  std::uint32_t block_count = 0;
+  std::string block_first_key;
+  std::uint64_t prev_doc_offset = 0, prev_pos_offset = 0;
+  std::string block_index;
+  std::uint32_t num_blocks = 0;
+  std::uint64_t num_terms = 0;
+
+  // Current term.
+  bool in_term = false;
+  bool has_positions = false;
+  TermInfo info;
+  std::uint64_t term_pos_start = 0;
+  std::uint32_t docs[kPostingBlock], freqs[kPostingBlock];
+  std::uint32_t in_block = 0;
+  std::uint32_t block_max_freq = 0, block_min_norm = 0;
+  std::uint64_t block_pos_start = 0;
+  std::int64_t prev_doc = -1;
+  std::string skips;
+  std::string scratch;
+
+  // Norms and stored fields.
+  std::size_t norm_fields_written = 0;
+  std::uint32_t stored_docs = 0;
+  std::string chunk;             // raw documents of the current chunk
+  std::uint32_t chunk_docs = 0;
+  std::uint32_t chunk_first_doc = 0;
+  std::string chunk_index;
+  std::uint32_t num_chunks = 0;
+  std::string compressed;
+  std::vector<FieldStats> field_stats;
+
+  Status Fail(Status s) {
+    failed = true;
+    return s;
+  }
+
+  Status FlushBlock(bool full) {
+    const std::uint64_t block_offset = doc().offset() - info.doc_offset;
+    if (full) {
+      std::uint32_t gaps[kPostingBlock], fm1[kPostingBlock];
+      std::int64_t p = prev_doc;
+      for (std::uint32_t i = 0; i < kPostingBlock; ++i) {
+        gaps[i] = static_cast<std::uint32_t>(docs[i] - p - 1);
+        p = docs[i];
+        fm1[i] = freqs[i] - 1;
+      }
+      const int db = MaxBits(gaps, kPostingBlock);
+      const int fb = MaxBits(fm1, kPostingBlock);
+      scratch.assign(2 + PackedBytes(db) + PackedBytes(fb), '\0');
+      scratch[0] = static_cast<char>(db);
+      scratch[1] = static_cast<char>(fb);
+      auto* out = reinterpret_cast<std::uint8_t*>(scratch.data()) + 2;
+      PackBlock(gaps, db, out);
+      PackBlock(fm1, fb, out + PackedBytes(db));
+    } else {
+      scratch.clear();
+      std::int64_t p = prev_doc;
+      for (std::uint32_t i = 0; i < in_block; ++i) {
+        const auto gap = static_cast<std::uint32_t>(docs[i] - p - 1);
+        p = docs[i];
+        PutVarint32(&scratch, (gap << 1) | (freqs[i] == 1 ? 1u : 0u));
+        if (freqs[i] != 1) PutVarint32(&scratch, freqs[i]);
+      }
+    }
+    QUARRY_RETURN_IF_ERROR(doc().Append(scratch));
+    PutFixed32(&skips, docs[in_block - 1]);
+    PutFixed32(&skips, static_cast<std::uint32_t>(block_offset));
+    PutFixed32(&skips, static_cast<std::uint32_t>(block_pos_start));
+    PutFixed32(&skips, block_max_freq);
+    PutFixed32(&skips, block_min_norm);
+    prev_doc = docs[in_block - 1];
+    in_block = 0;
+    return Status::OK();
+  }
+
+  Status WriteDictEntry(std::string_view key) {
+    if (block_count == kTermsPerDictBlock) QUARRY_RETURN_IF_ERROR(FlushDictBlock());
+    std::size_t shared = 0;
+    if (block_count == 0) {
+      block_first_key.assign(key);
+    } else {
+      const std::size_t limit = std::min(key.size(), last_key.size());
+      while (shared < limit && key[shared] == last_key[shared]) ++shared;
+    }
+    PutVarint32(&block, static_cast<std::uint32_t>(shared));
+    PutLengthPrefixed(&block, key.substr(shared));
+    PutVarint32(&block, info.doc_freq);
+    PutVarint64(&block, info.total_freq);
+    PutVarint64(&block, info.doc_offset - (block_count ? prev_doc_offset : 0));
+    PutVarint64(&block, info.doc_length);
+    PutVarint64(&block, info.pos_offset - (block_count ? prev_pos_offset : 0));
+    PutVarint32(&block, info.max_freq);
+    PutVarint32(&block, info.min_norm);
+    prev_doc_offset = info.doc_offset;
+    prev_pos_offset = info.pos_offset;
+    ++block_count;
+    ++num_terms;
+    return Status::OK();
+  }
+
+  Status FlushDictBlock() {
+    if (block_count == 0) return Status::OK();
+    PutLengthPrefixed(&block_index, block_first_key);
+    PutVarint64(&block_index, tim().offset());
+    ++num_blocks;
+    std::string head;
+    PutVarint32(&head, block_count);
+    QUARRY_RETURN_IF_ERROR(tim().Append(head));
+    QUARRY_RETURN_IF_ERROR(tim().Append(block));
+    block.clear();
+    block_count = 0;
+    return Status::OK();
+  }
+
+  Status FlushChunk() {
+    if (chunk_docs == 0) return Status::OK();
+    compressed.resize(ZSTD_compressBound(chunk.size()));
+    const std::size_t n = ZSTD_compress(compressed.data(), compressed.size(),
+                                        chunk.data(), chunk.size(), level);
+    if (ZSTD_isError(n)) {
+      return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
+    }
+    PutFixed32(&chunk_index, chunk_first_doc);
+    PutFixed64(&chunk_index, fdt().offset());
+    ++num_chunks;
+    std::string head;
+    PutVarint32(&head, chunk_docs);
+    PutVarint64(&head, chunk.size());
+    PutVarint64(&head, n);
+    QUARRY_RETURN_IF_ERROR(fdt().Append(head));
+    QUARRY_RETURN_IF_ERROR(fdt().Append(std::string_view(compressed.data(), n)));
+    chunk.clear();
+    chunk_docs = 0;
+    return Status::OK();
+  }
+};
+
+SegmentWriter::SegmentWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SegmentWriter::~SegmentWriter() {
+  if (impl_ && !impl_->finished) Abandon();
+}
+
+Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(
+    store::Directory* dir, std::uint64_t number, const Schema* schema,
+    std::uint32_t max_doc, int compression_level) {
+  if (max_doc > kMaxDocsPerSegment) {
+    return Status::InvalidArgument("too many documents for one segment");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->number = number;
+  impl->schema = schema;
+  impl->max_doc = max_doc;
+  impl->level = compression_level;
+  impl->field_stats.resize(schema->fields().size());
+  std::unique_ptr<SegmentWriter> w(new SegmentWriter(std::move(impl)));
+  const std::pair<std::string_view, std::string_view> kinds[] = {
+      {kExtTerms, kKindTerms},   {kExtPostings, kKindPostings},
+      {kExtPositions, kKindPositions}, {kExtNorms, kKindNorms},
+      {kExtStored, kKindStored}};
+  for (const auto& [ext, kind] : kinds) {
+    auto f = FileOut::Create(dir, SegmentFile(number, ext), kind, w->impl_->id);
+    if (!f.ok()) return f.status();  // the destructor removes earlier files
+    w->impl_->files.push_back(std::move(f).value());
+  }
+  return w;
+}
+
+Status SegmentWriter::StartTerm(std::string_view key) {
+  Impl& m = *impl_;
+  if (m.failed) return Status::Internal("segment writer failed earlier");
+  if (m.in_term || key.empty() || (m.have_key && key <= m.last_key)) {
+    return m.Fail(Status::Internal("terms out of order"));
+  }
+  m.in_term = true;
+  m.has_positions = KeyHasPositions(*m.schema, key);
+  m.info = TermInfo{};
+  m.info.doc_offset = m.doc().offset();
+  m.info.pos_offset = m.has_positions ? m.pos().offset() : 0;
+  m.info.min_norm = UINT32_MAX;
+  m.term_pos_start = m.pos().offset();
+  m.in_block = 0;
+  m.prev_doc = -1;
+  m.skips.clear();
+  m.cur_key.assign(key);
+  return Status::OK();
+}
+
+Status SegmentWriter::AddPosting(std::uint32_t doc, std::uint32_t freq,
+                                 const PosEntry* positions, std::uint32_t norm) {
+  Impl& m = *impl_;
+  if (!m.in_term || freq == 0 || doc >= m.max_doc ||
+      static_cast<std::int64_t>(doc) <= m.prev_doc ||
+      (m.in_block > 0 && doc <= m.docs[m.in_block - 1])) {
+    return m.Fail(Status::Internal("postings out of order"));
+  }
+  if (m.in_block == 0) {
+    m.block_pos_start = m.pos().offset() - m.term_pos_start;
+    m.block_max_freq = 0;
+    m.block_min_norm = UINT32_MAX;
+  }
+  if (m.has_positions) {
+    m.scratch.clear();
+    std::uint32_t prev = 0;
+    for (std::uint32_t i = 0; i < freq; ++i) {
+      const PosEntry& p = positions[i];
+      if (p.position < prev || p.length == 0) {
+        return m.Fail(Status::Internal("positions out of order"));
+      }
+      PutVarint32(&m.scratch, ((p.position - prev) << 1) | (p.length > 1 ? 1u : 0u));
+      if (p.length > 1) PutVarint32(&m.scratch, p.length);
+      prev = p.position;
+    }
+    QUARRY_RETURN_IF_ERROR(m.pos().Append(m.scratch));
+    if (m.pos().offset() - m.term_pos_start > 0xFFFFFFF0ull) {
+      return m.Fail(Status::NotSupported("positions of one term exceed 4 GiB"));
+    }
+  }
+  m.docs[m.in_block] = doc;
+  m.freqs[m.in_block] = freq;
+  ++m.in_block;
+  m.block_max_freq = std::max(m.block_max_freq, freq);
+  m.block_min_norm = std::min(m.block_min_norm, norm);
+  m.info.max_freq = std::max(m.info.max_freq, freq);
+  m.info.min_norm = std::min(m.info.min_norm, norm);
+  ++m.info.doc_freq;
+  m.info.total_freq += freq;
+  if (m.in_block == kPostingBlock) return m.FlushBlock(true);
+  return Status::OK();
+}
+
+Status SegmentWriter::FinishTerm() {
+  Impl& m = *impl_;
+  if (!m.in_term || m.info.doc_freq == 0) {
+    return m.Fail(Status::Internal("empty term"));
+  }
+  if (m.in_block > 0) QUARRY_RETURN_IF_ERROR(m.FlushBlock(false));
+  m.info.doc_length = m.doc().offset() - m.info.doc_offset;
+  if (m.info.doc_length > 0xFFFFFFF0ull) {
+    return m.Fail(Status::NotSupported("postings of one term exceed 4 GiB"));
+  }
+  if (m.info.doc_freq >= kPostingBlock) {
+    QUARRY_RETURN_IF_ERROR(m.doc().Append(m.skips));
+  }
+  m.in_term = false;
+  QUARRY_RETURN_IF_ERROR(m.WriteDictEntry(m.cur_key));
+  m.last_key.swap(m.cur_key);
+  m.have_key = true;
+  return Status::OK();
+}
+
+Status SegmentWriter::AddNorms(std::size_t field,
+                               const std::vector<std::uint32_t>& lengths) {
+  Impl& m = *impl_;
+  if (lengths.size() != m.max_doc || field >= m.field_stats.size()) {
+    return m.Fail(Status::Internal("norms size mismatch"));
+  }
+  std::uint32_t max = 0;
+  FieldStats& fs = m.field_stats[field];
+  for (std::uint32_t v : lengths) {
+    max = std::max(max, v);
+    fs.total_length += v;
+    if (v > 0) ++fs.doc_count;
+  }
+  const int bits = max == 0 ? 0 : 32 - __builtin_clz(max);
+  std::string out(1, static_cast<char>(bits));
+  const std::size_t bytes = (static_cast<std::uint64_t>(m.max_doc) * bits + 7) / 8;
+  out.resize(1 + bytes + 8, '\0');
+  auto* p = reinterpret_cast<std::uint8_t*>(out.data()) + 1;
+  std::uint64_t bit = 0;
+  for (std::uint32_t v : lengths) {
+    for (int b = 0; b < bits; ++b, ++bit) {
+      if ((v >> b) & 1u) p[bit >> 3] |= static_cast<std::uint8_t>(1u << (bit & 7));
+    }
+  }
+  ++m.norm_fields_written;
+  return m.nrm().Append(out);
+}
+
+Status SegmentWriter::AddStored(std::string_view doc) {
+  Impl& m = *impl_;
+  if (m.stored_docs >= m.max_doc) return m.Fail(Status::Internal("too many stored docs"));
+  if (m.chunk_docs == 0) m.chunk_first_doc = m.stored_docs;
+  PutVarint64(&m.chunk, doc.size());
+  m.chunk.append(doc);
+  ++m.chunk_docs;
+  ++m.stored_docs;
+  if (m.chunk.size() >= kStoredChunkBytes || m.chunk_docs >= kStoredChunkDocs) {
+    return m.FlushChunk();
+  }
+  return Status::OK();
+}
+
+Result<SegmentMeta> SegmentWriter::Finish() {
+  Impl& m = *impl_;
+  if (m.failed || m.in_term) return Status::Internal("segment writer in bad state");
+  if (m.stored_docs != m.max_doc) {
+    return Status::Internal("segment writer: " + std::to_string(m.stored_docs) +
+                            " stored docs for max_doc " + std::to_string(m.max_doc));
+  }
+  std::size_t text_fields = 0;
+  for (const FieldSpec& f : m.schema->fields()) text_fields += f.kind == FieldKind::kText;
+  if (m.norm_fields_written != text_fields) {
+    return Status::Internal("segment writer: norms missing");
+  }
+  // Dictionary tail.
+  QUARRY_RETURN_IF_ERROR(m.FlushDictBlock());
+  const std::uint64_t index_offset = m.tim().offset();
+  std::string trailer;
+  PutFixed64(&trailer, m.num_terms);
+  PutFixed32(&trailer, m.num_blocks);
+  PutFixed64(&trailer, index_offset);
+  QUARRY_RETURN_IF_ERROR(m.tim().Append(m.block_index));
+  QUARRY_RETURN_IF_ERROR(m.tim().Append(trailer));
+  // Stored fields tail.
+  QUARRY_RETURN_IF_ERROR(m.FlushChunk());
+  const std::uint64_t chunk_index_offset = m.fdt().offset();
+  trailer.clear();
+  PutFixed32(&trailer, m.num_chunks);
+  PutFixed64(&trailer, chunk_index_offset);
+  QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.chunk_index));
+  QUARRY_RETURN_IF_ERROR(m.fdt().Append(trailer));
+  for (FileOut& f : m.files) QUARRY_RETURN_IF_ERROR(f.Finish());
+  // Segment info last.
+  std::string si;
+  PutHeader(&si, kKindInfo, m.id);
+  PutFixed32(&si, m.max_doc);
+  PutFixed64(&si, m.num_terms);
+  PutVarint32(&si, static_cast<std::uint32_t>(m.field_stats.size()));
+  for (const FieldStats& fs : m.field_stats) {
+    PutVarint64(&si, fs.total_length);
+    PutVarint32(&si, fs.doc_count);
+  }
+  PutFooter(&si);
+  auto f = m.dir->Create(SegmentFile(m.number, kExtInfo));
+  if (!f.ok()) return f.status();
+  QUARRY_RETURN_IF_ERROR((*f)->Append(si));
+  QUARRY_RETURN_IF_ERROR((*f)->Sync());
+  QUARRY_RETURN_IF_ERROR((*f)->Close());
+  m.finished = true;
+  SegmentMeta meta;
+  meta.number = m.number;
+  meta.id = m.id;
+  meta.max_doc = m.max_doc;
+  return meta;
+}
+
+void SegmentWriter::Abandon() {
+  Impl& m = *impl_;
+  m.files.clear();
+  for (const std::string& name : SegmentFiles(m.number)) {
+    m.dir->Remove(name).IgnoreError();
+  }
+  m.finished = true;
+}
+
+}  // namespace quarry::index

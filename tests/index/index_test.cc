@@ -1,0 +1,180 @@
+// Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
+//
+// The index end to end: add, update, delete, commit, rollback, reopen,
+// merge, check; on the file system and in memory.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "index/index_internal.h"
+#include "quarry/index.h"
+#include "store/directory.h"
+
+namespace quarry {
+namespace {
+
+using internal::IndexAccess;
+
+Schema TestSchema() {
+  Schema s;
+  s.AddText("title", true).AddText("body", true).AddKeyword("tag", true).AddStored("url");
+  return s;
+}
+
+Document Doc(std::string id, std::string title, std::string body) {
+  Document d;
+  d.id = std::move(id);
+  d.Add("title", std::move(title)).Add("body", std::move(body));
+  return d;
+}
+
+class IndexTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = store::NewMemoryDirectory();
+    IndexWriterOptions o;
+    o.schema = TestSchema();
+    auto w = IndexAccess::OpenWriter(dir_, o);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    writer_ = std::move(w).value();
+  }
+  std::shared_ptr<const IndexReader> Reader() {
+    auto r = IndexAccess::OpenReader(dir_);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : nullptr;
+  }
+  void ExpectClean() {
+    auto report = IndexAccess::Check(dir_.get());
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    for (const auto& p : report->problems) ADD_FAILURE() << p;
+  }
+  std::shared_ptr<store::Directory> dir_;
+  std::unique_ptr<IndexWriter> writer_;
+};
+
+TEST_F(IndexTest, AddCommitGet) {
+  ASSERT_TRUE(writer_->Add(Doc("a", "Peace talks", "Jeyhun Bayramov met Pashinyan.")).ok());
+  Document b = Doc("b", "Nagorno-Karabakh", "Talks resumed in Türkiye’s capital.");
+  b.Add("tag", "world").Add("url", "https://example.com/b");
+  ASSERT_TRUE(writer_->Add(b).ok());
+  EXPECT_EQ(writer_->Add(Doc("a", "x", "y")).code(), StatusCode::kAlreadyExists);
+  // Nothing is visible before the commit.
+  EXPECT_EQ(Reader()->num_docs(), 0u);
+  ASSERT_TRUE(writer_->Commit().ok());
+  auto r = Reader();
+  EXPECT_EQ(r->num_docs(), 2u);
+  auto got = r->Get("b");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->id, "b");
+  EXPECT_EQ(got->Get("title"), "Nagorno-Karabakh");
+  EXPECT_EQ(got->Get("url"), "https://example.com/b");
+  EXPECT_EQ(got->Get("tag"), "world");
+  EXPECT_EQ(r->Get("zzz").status().code(), StatusCode::kNotFound);
+  ExpectClean();
+}
+
+TEST_F(IndexTest, UpdateDeleteRollback) {
+  ASSERT_TRUE(writer_->Add(Doc("a", "one", "first")).ok());
+  ASSERT_TRUE(writer_->Add(Doc("b", "two", "second")).ok());
+  ASSERT_TRUE(writer_->Commit().ok());
+  ASSERT_TRUE(writer_->Update(Doc("a", "one v2", "first again")).ok());
+  ASSERT_TRUE(writer_->Delete("b").ok());
+  EXPECT_EQ(writer_->Delete("b").code(), StatusCode::kNotFound);
+  ASSERT_TRUE(writer_->Rollback().ok());
+  auto r = Reader();
+  EXPECT_EQ(r->num_docs(), 2u);
+  EXPECT_EQ(r->Get("a")->Get("title"), "one");
+  ASSERT_TRUE(writer_->Update(Doc("a", "one v2", "first again")).ok());
+  ASSERT_TRUE(writer_->Delete("b").ok());
+  ASSERT_TRUE(writer_->Commit().ok());
+  auto r2 = r->Reopen();
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ((*r2)->num_docs(), 1u);
+  EXPECT_EQ((*r2)->Get("a")->Get("title"), "one v2");
+  EXPECT_EQ((*r2)->Get("b").status().code(), StatusCode::kNotFound);
+  // The old snapshot is unchanged.
+  EXPECT_EQ(r->Get("a")->Get("title"), "one");
+  EXPECT_EQ(r->num_docs(), 2u);
+  ExpectClean();
+}
+
+TEST_F(IndexTest, ManySegmentsMergeAndForceMerge) {
+  std::mt19937 rng(5);
+  for (int c = 0; c < 25; ++c) {
+    for (int i = 0; i < 40; ++i) {
+      const int id = c * 40 + i;
+      std::string body;
+      for (int w = 0; w < 30; ++w) body += "w" + std::to_string(rng() % 300) + " ";
+      ASSERT_TRUE(writer_->Update(Doc("d" + std::to_string(id), "title " + std::to_string(id), body)).ok());
+    }
+    if (c % 3 == 0) {
+      ASSERT_TRUE(writer_->Delete("d" + std::to_string(c * 40)).ok());
+    }
+    ASSERT_TRUE(writer_->Commit().ok()) << c;
+  }
+  EXPECT_LT(writer_->Stats().segments, 20u);
+  ExpectClean();
+  ASSERT_TRUE(writer_->ForceMerge(1).ok());
+  auto r = Reader();
+  EXPECT_EQ(r->Stats().segments, 1u);
+  EXPECT_EQ(r->num_docs(), 1000u - 9u);
+  EXPECT_EQ(r->Stats().deleted, 0u);
+  EXPECT_EQ(r->Get("d999")->Get("title"), "title 999");
+  EXPECT_EQ(r->Get("d120").status().code(), StatusCode::kNotFound);
+  ExpectClean();
+}
+
+TEST_F(IndexTest, SecondWriterIsBusy) {
+  IndexWriterOptions o;
+  auto w2 = IndexAccess::OpenWriter(dir_, o);
+  EXPECT_EQ(w2.status().code(), StatusCode::kBusy);
+}
+
+TEST_F(IndexTest, SchemaMismatchIsRejected) {
+  writer_.reset();
+  IndexWriterOptions o;
+  Schema other;
+  other.AddText("text");
+  o.schema = other;
+  auto w = IndexAccess::OpenWriter(dir_, o);
+  EXPECT_EQ(w.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(IndexTest, BadDocuments) {
+  EXPECT_EQ(writer_->Add(Doc("", "t", "b")).code(), StatusCode::kInvalidArgument);
+  Document d = Doc("x", "t", "b");
+  d.Add("nosuchfield", "v");
+  EXPECT_EQ(writer_->Add(d).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(writer_->Add(Doc(std::string(600, 'x'), "t", "b")).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(IndexFs, CreateReopenOnDisk) {
+  const std::string path = testing::TempDir() + "/quarry_index_fs_test";
+  std::filesystem::remove_all(path);
+  {
+    IndexWriterOptions o;
+    o.schema = Schema::Default();
+    auto w = IndexWriter::Open(path, o);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    std::vector<Document> docs;
+    for (int i = 0; i < 3000; ++i) {
+      docs.push_back(Doc("n" + std::to_string(i), "Headline " + std::to_string(i),
+                         "Azerbaijan and Armenia peace talks, round " + std::to_string(i)));
+    }
+    ASSERT_TRUE((*w)->UpdateBatch(docs).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  auto r = IndexReader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)->num_docs(), 3000u);
+  EXPECT_EQ((*r)->Get("n2999")->Get("title"), "Headline 2999");
+  auto report = CheckIndex(path);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok());
+  std::filesystem::remove_all(path);
+}
+
+}  // namespace
+}  // namespace quarry
