@@ -85,7 +85,7 @@ Status DocumentAnalyzer::Analyze(const Document& doc, AnalyzedDocument* out) {
       QUARRY_RETURN_IF_ERROR(analyzers_[*f]->Analyze(value, sink, base));
       if (sink.end() > base) {
         out->lengths[*f] += sink.end() - base;
-        if (sink.end() > UINT32_MAX - 2 * kValueGap) {
+        if (sink.end() > kMaxPosition - 2 * kValueGap) {
           return Status::InvalidArgument("document '" + doc.id + "': field '" +
                                          name + "' has too many positions");
         }

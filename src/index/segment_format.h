@@ -23,6 +23,8 @@ inline constexpr std::size_t kSkipEntrySize = 20;
 inline constexpr std::uint32_t kNoMoreDocs = 0xFFFFFFFFu;
 inline constexpr std::uint32_t kMaxDocsPerSegment = 0x7FFFFFF0u;
 inline constexpr std::uint32_t kValueGap = 100;  // positions between values
+// Positions are below 2^31 so that (delta << 1 | flag) fits 32 bits.
+inline constexpr std::uint32_t kMaxPosition = 0x7FFFFFFFu;
 
 // The first byte of every term key says what the term belongs to.
 //   0x00              the document id

@@ -418,8 +418,8 @@ Status SegmentWriter::AddPosting(std::uint32_t doc, std::uint32_t freq,
     std::uint32_t prev = 0;
     for (std::uint32_t i = 0; i < freq; ++i) {
       const PosEntry& p = positions[i];
-      if (p.position < prev || p.length == 0) {
-        return m.Fail(Status::Internal("positions out of order"));
+      if (p.position < prev || p.length == 0 || p.position > kMaxPosition) {
+        return m.Fail(Status::Internal("positions out of order or out of range"));
       }
       PutVarint32(&m.scratch, ((p.position - prev) << 1) | (p.length > 1 ? 1u : 0u));
       if (p.length > 1) PutVarint32(&m.scratch, p.length);
