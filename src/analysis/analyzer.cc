@@ -317,7 +317,11 @@ class Analyzer::Impl : public analysis::WordSink {
       arena.resize(p.cased_off);
       return;
     }
-    if (options.fold_diacritics) {
+    bool ascii = true;
+    for (std::size_t i = p.cased_off; i < arena.size() && ascii; ++i) {
+      ascii = static_cast<unsigned char>(arena[i]) < 0x80;
+    }
+    if (options.fold_diacritics && !ascii) {
       p.folded_off = static_cast<std::uint32_t>(arena.size());
       // The fold reads from arena while appending to it: copy first.
       scratch.assign(arena, p.cased_off, cased_full);

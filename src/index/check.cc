@@ -147,13 +147,13 @@ Result<CheckReport> IndexAccess::Check(store::Directory* dir) {
     rs.meta = cs;
     auto r = index::SegmentReader::Open(dir, cs.meta, shared);
     if (!r.ok()) {
-      report.problems.push_back(r.status().message());
+      report.problems.push_back(index::InCommit(*c, r.status()).message());
       continue;
     }
     rs.reader = *r;
     if (cs.del_gen > 0) {
       auto d = index::DeleteSet::Load(dir, cs.meta, cs.del_gen, cs.del_count);
-      if (!d.ok()) report.problems.push_back(d.status().message());
+      if (!d.ok()) report.problems.push_back(index::InCommit(*c, d.status()).message());
     }
     CheckSegment(rs, *shared, &report);
   }

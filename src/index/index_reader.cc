@@ -66,7 +66,7 @@ class IndexReader::Impl {
         rs.reader = old->reader;
       } else {
         auto r = SegmentReader::Open(dir.get(), cs.meta, schema);
-        if (!r.ok()) return r.status();
+        if (!r.ok()) return index::InCommit(commit, r.status());
         rs.reader = *r;
       }
       if (cs.del_gen > 0) {
@@ -74,7 +74,7 @@ class IndexReader::Impl {
           rs.deletes = old->deletes;
         } else {
           auto d = DeleteSet::Load(dir.get(), cs.meta, cs.del_gen, cs.del_count);
-          if (!d.ok()) return d.status();
+          if (!d.ok()) return index::InCommit(commit, d.status());
           rs.deletes = *d;
         }
       }

@@ -66,6 +66,17 @@ class IndexWriter::Impl {
     auto c = index::ReadNewestCommit(dir.get());
     if (!c.ok() && c.status().code() == StatusCode::kNotFound) {
       if (!options.create_if_missing) return c.status();
+      // Segment files without any commit: the commit was lost or deleted.
+      // Creating a fresh index here would delete those files: refuse.
+      auto names = dir->List();
+      if (!names.ok()) return names.status();
+      for (const std::string& name : *names) {
+        std::uint64_t n;
+        if (index::ParseSegmentFile(name, &n)) {
+          return Status::Corruption(dir->Describe() + " holds segment files (" + name +
+                                    ") but no commit file; not creating a new index over them");
+        }
+      }
       if (!options.schema) {
         return Status::InvalidArgument("creating an index needs a schema");
       }
@@ -87,15 +98,24 @@ class IndexWriter::Impl {
     schema = std::make_shared<const Schema>(std::move(parsed).value());
     last_commit = *c;
     next_segment = c->next_segment;
+    // A crashed writer may have left files of segments it never committed
+    // (DeleteUnusedFiles below removes them, but a removal can fail): never
+    // reuse their numbers, or creating the new segment's files fails.
+    if (auto names = dir->List(); names.ok()) {
+      for (const std::string& name : *names) {
+        std::uint64_t n;
+        if (index::ParseSegmentFile(name, &n) && n >= next_segment) next_segment = n + 1;
+      }
+    }
     for (const CommitSegment& cs : c->segments) {
       SegState s;
       s.cs = cs;
       auto r = SegmentReader::Open(dir.get(), cs.meta, schema);
-      if (!r.ok()) return r.status();
+      if (!r.ok()) return index::InCommit(*c, r.status());
       s.reader = *r;
       if (cs.del_gen > 0) {
         auto d = DeleteSet::Load(dir.get(), cs.meta, cs.del_gen, cs.del_count);
-        if (!d.ok()) return d.status();
+        if (!d.ok()) return index::InCommit(*c, d.status());
         s.deletes = *d;
       }
       segs.push_back(std::move(s));
@@ -313,6 +333,10 @@ class IndexWriter::Impl {
   }
 
   Status AddAnalyzed(const index::AnalyzedDocument& doc, bool replace) {
+    // Flush a full buffer before changing anything: if that fails, nothing of
+    // this call is applied (a failed Update must not have deleted the old
+    // version, a failed Add must not have added the document).
+    QUARRY_RETURN_IF_ERROR(MaybeFlush());
     if (replace) {
       auto r = DeleteId(doc.id);
       if (!r.ok()) return r.status();
@@ -322,7 +346,7 @@ class IndexWriter::Impl {
       if (*e) return Status::AlreadyExists("a document with id '" + doc.id + "' exists");
     }
     mem->Add(doc);
-    return MaybeFlush();
+    return Status::OK();
   }
 };
 

@@ -137,6 +137,12 @@ Result<Commit> ReadNewestCommit(store::Directory* dir,
   return Status::Corruption("no valid commit in " + dir->Describe() + ": " + errors);
 }
 
+Status InCommit(const Commit& commit, const Status& s) {
+  if (s.ok()) return s;
+  return Status(s.code(), s.message() + " (in the index as of " +
+                              CommitFile(commit.generation) + ")");
+}
+
 std::vector<std::string> CommitFiles(const Commit& c) {
   std::vector<std::string> out{CommitFile(c.generation)};
   for (const CommitSegment& s : c.segments) {

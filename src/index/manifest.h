@@ -53,6 +53,11 @@ Result<Commit> ReadNewestCommit(store::Directory* dir,
 // Every file name a commit refers to.
 std::vector<std::string> CommitFiles(const Commit& commit);
 
+// An error opening a file that `commit` refers to, with the commit file
+// named too: when a segment file does not match the commit (wrong segment
+// id or document count), either file may be the wrong one.
+Status InCommit(const Commit& commit, const Status& s);
+
 }  // namespace quarry::index
 
 #endif  // QUARRY_SRC_INDEX_MANIFEST_H_

@@ -30,6 +30,14 @@ bool GetVarint64(std::string_view data, std::size_t* pos, std::uint64_t* v) {
   return true;
 }
 
+// Does the zstd frame at data[pos, pos+len) declare exactly `raw_len` bytes?
+// Checked before allocating, so a damaged length cannot ask for gigabytes.
+bool FrameSizeMatches(std::string_view data, std::size_t pos, std::uint64_t len,
+                      std::uint64_t raw_len) {
+  const unsigned long long n = ZSTD_getFrameContentSize(data.data() + pos, len);
+  return n != ZSTD_CONTENTSIZE_ERROR && n != ZSTD_CONTENTSIZE_UNKNOWN && n == raw_len;
+}
+
 }  // namespace
 
 Status SegmentReader::Corrupt(std::size_t file, const std::string& what,
@@ -320,7 +328,8 @@ Result<StoredDocument> SegmentReader::Stored(std::uint32_t doc) const {
   if (!GetVarint32(data, &pos, &ndocs) || !GetVarint64(data, &pos, &raw_len) ||
       !GetVarint64(data, &pos, &comp_len) || comp_len > data.size() - pos ||
       raw_len > (std::uint64_t{1} << 32) || ndocs == 0 ||
-      doc - chunk_first_doc_[c] >= ndocs) {
+      doc - chunk_first_doc_[c] >= ndocs ||
+      !FrameSizeMatches(data, pos, comp_len, raw_len)) {
     return Corrupt(kFdt, "bad stored-fields chunk", chunk_offset_[c]);
   }
   std::string raw(raw_len, '\0');
@@ -365,7 +374,7 @@ Status SegmentReader::ForEachStored(
     if (!GetVarint32(data, &pos, &ndocs) || !GetVarint64(data, &pos, &raw_len) ||
         !GetVarint64(data, &pos, &comp_len) || comp_len > data.size() - pos ||
         raw_len > (std::uint64_t{1} << 32) || ndocs == 0 ||
-        chunk_first_doc_[c] != doc ||
+        chunk_first_doc_[c] != doc || !FrameSizeMatches(data, pos, comp_len, raw_len) ||
         (c + 1 < chunk_offset_.size() && chunk_offset_[c + 1] != pos + comp_len)) {
       return Corrupt(kFdt, "bad stored-fields chunk", chunk_offset_[c]);
     }
@@ -469,8 +478,13 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
     count_ = kPostingBlock;
     for (std::uint32_t i = 0; i < kPostingBlock; ++i) {
       const std::int64_t d = prev + 1 + docs_[i];
-      if (d >= seg_->max_doc() || freqs_[i] == UINT32_MAX) {
+      if (d >= seg_->max_doc()) {
         Fail("document id out of range", abs);
+        return false;
+      }
+      // freqs_[i] is the frequency minus one; none exceeds the term's bound.
+      if (freqs_[i] >= info_.max_freq) {
+        Fail("frequency above the term's bound", abs);
         return false;
       }
       docs_[i] = static_cast<std::uint32_t>(d);
@@ -489,6 +503,10 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
       if (!GetVarint32(doc_bytes_, &at, &v) ||
           ((v & 1) == 0 && (!GetVarint32(doc_bytes_, &at, &f) || f < 2))) {
         Fail("bad tail posting", info_.doc_offset + at);
+        return false;
+      }
+      if (f > info_.max_freq) {
+        Fail("frequency above the term's bound", info_.doc_offset + at);
         return false;
       }
       const std::int64_t d = prev + 1 + (v >> 1);

@@ -141,6 +141,29 @@ TEST_F(IndexTest, SchemaMismatchIsRejected) {
   EXPECT_EQ(w.status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(IndexTest, LostCommitIsNotReplacedByAnEmptyIndex) {
+  ASSERT_TRUE(writer_->Add(Doc("a", "one", "first")).ok());
+  ASSERT_TRUE(writer_->Commit().ok());
+  writer_.reset();
+  auto names = dir_->List();
+  ASSERT_TRUE(names.ok());
+  for (const std::string& n : *names) {
+    if (n.rfind("commit_", 0) == 0) {
+      ASSERT_TRUE(dir_->Remove(n).ok());
+    }
+  }
+  IndexWriterOptions o;
+  o.schema = TestSchema();
+  auto w = IndexAccess::OpenWriter(dir_, o);
+  EXPECT_EQ(w.status().code(), StatusCode::kCorruption) << w.status().ToString();
+  // The segment files are still there.
+  auto after = dir_->List();
+  ASSERT_TRUE(after.ok());
+  bool has_segment = false;
+  for (const std::string& n : *after) has_segment |= n.rfind("s1.", 0) == 0;
+  EXPECT_TRUE(has_segment);
+}
+
 TEST_F(IndexTest, BadDocuments) {
   EXPECT_EQ(writer_->Add(Doc("", "t", "b")).code(), StatusCode::kInvalidArgument);
   Document d = Doc("x", "t", "b");
