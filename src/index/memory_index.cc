@@ -158,7 +158,8 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
   id_to_doc_[id] = n;
   deleted_.push_back(false);
   stored_.push_back(doc.stored);
-  memory_ += doc.stored.capacity() + sizeof(std::string) + 64;
+  // The copy's capacity, not the (reused, oversized) source's.
+  memory_ += stored_.back().capacity() + sizeof(std::string) + 64;
   for (std::size_t f = 0; f < lengths_.size(); ++f) {
     if (schema_->fields()[f].kind == FieldKind::kText) {
       lengths_[f].push_back(doc.lengths[f]);
