@@ -83,11 +83,9 @@ class MemoryIndex {
   std::vector<std::unique_ptr<char[]>> arena_;
   std::size_t arena_left_ = 0;
   char* arena_next_ = nullptr;
-  struct Hash {
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
+  // std::hash<string_view> (not a wrapper): libstdc++ then caches each
+  // node's hash, so walking a bucket chain compares hashes, not keys.
+  using Hash = std::hash<std::string_view>;
   std::unordered_map<std::string_view, std::uint32_t, Hash> term_ids_;
   std::vector<Term> terms_;
   std::vector<std::string_view> ids_;  // in arena_
