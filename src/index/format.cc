@@ -120,10 +120,29 @@ bool ParseCommitFile(std::string_view name, std::uint64_t* gen) {
 }
 
 bool ParseSegmentFile(std::string_view name, std::uint64_t* number) {
-  if (name.empty() || name[0] != 's') return false;
-  const std::size_t end = name.find_first_of("._", 1);
-  if (end == std::string_view::npos) return false;
-  return ParseNumber(name.substr(1, end - 1), number);
+  if (name.size() < 4 || name[0] != 's') return false;
+  const std::size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  const std::string_view ext = name.substr(dot + 1);
+  const std::string_view stem = name.substr(1, dot - 1);
+  if (ext == "del") {
+    std::uint64_t gen;
+    return ParseDeletesFile(name, number, &gen);
+  }
+  if (ext != "si" && ext != "tim" && ext != "doc" && ext != "pos" && ext != "nrm" &&
+      ext != "fdt") {
+    return false;
+  }
+  return ParseNumber(stem, number);
+}
+
+bool ParseDeletesFile(std::string_view name, std::uint64_t* number, std::uint64_t* gen) {
+  constexpr std::string_view kExt = ".del";
+  if (name.size() < 6 || name[0] != 's' || name.substr(name.size() - 4) != kExt) return false;
+  const std::string_view stem = name.substr(1, name.size() - 1 - kExt.size());
+  const std::size_t us = stem.find('_');
+  if (us == std::string_view::npos) return false;
+  return ParseNumber(stem.substr(0, us), number) && ParseNumber(stem.substr(us + 1), gen);
 }
 
 }  // namespace quarry::index

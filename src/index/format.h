@@ -82,8 +82,11 @@ inline constexpr std::string_view kLockFile = "write.lock";
 
 // Parses "commit_<gen>"; false if `name` is not a commit file.
 bool ParseCommitFile(std::string_view name, std::uint64_t* gen);
-// Parses "s<N>.<ext>" or "s<N>_<G>.del"; false otherwise.
+// Parses "s<N>.<ext>" (ext one of si tim doc pos nrm fdt) or "s<N>_<G>.del";
+// false for anything else (a user's `s1.txt` is not ours).
 bool ParseSegmentFile(std::string_view name, std::uint64_t* number);
+// Parses "s<N>_<G>.del".
+bool ParseDeletesFile(std::string_view name, std::uint64_t* number, std::uint64_t* gen);
 
 }  // namespace quarry::index
 

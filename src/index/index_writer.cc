@@ -40,10 +40,12 @@ struct SegState {
 // Is `name` a file this index manages (and may delete)?
 bool IsIndexFile(const std::string& name) {
   std::uint64_t n;
-  if (index::ParseCommitFile(name, &n)) return true;
-  if (index::ParseSegmentFile(name, &n)) return true;
-  return name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0 &&
-         (name.rfind("commit_", 0) == 0 || name[0] == 's');
+  if (index::ParseCommitFile(name, &n) || index::ParseSegmentFile(name, &n)) return true;
+  // Unfinished files: commit_<N>.tmp (manifest.cc).
+  constexpr std::string_view kTmp = ".tmp";
+  return name.size() > kTmp.size() &&
+         std::string_view(name).substr(name.size() - kTmp.size()) == kTmp &&
+         index::ParseCommitFile(std::string_view(name).substr(0, name.size() - kTmp.size()), &n);
 }
 
 }  // namespace
@@ -58,6 +60,11 @@ class IndexWriter::Impl {
   std::vector<SegState> segs;            // current state
   std::vector<SegState> committed_segs;  // as of last_commit
   std::uint64_t next_segment = 1;
+  // Generations are never reused, not even those of failed attempts (a
+  // failed commit may have been visible for a moment), so every commit and
+  // deletions file name means exactly one content.
+  std::uint64_t next_generation = 2;
+  std::uint64_t next_del_gen = 1;
   std::unique_ptr<index::MemoryIndex> mem;
   std::vector<index::DocumentAnalyzer> analyzers;  // [0] for single docs
   index::AnalyzedDocument scratch;
@@ -105,7 +112,18 @@ class IndexWriter::Impl {
       for (const std::string& name : *names) {
         std::uint64_t n;
         if (index::ParseSegmentFile(name, &n) && n >= next_segment) next_segment = n + 1;
+        std::uint64_t gen, del_gen;
+        if (index::ParseCommitFile(name, &gen) && gen >= next_generation) {
+          next_generation = gen + 1;
+        }
+        if (index::ParseDeletesFile(name, &n, &del_gen) && del_gen >= next_del_gen) {
+          next_del_gen = del_gen + 1;
+        }
       }
+    }
+    next_generation = std::max(next_generation, c->generation + 1);
+    for (const CommitSegment& cs : c->segments) {
+      next_del_gen = std::max(next_del_gen, cs.del_gen + 1);
     }
     for (const CommitSegment& cs : c->segments) {
       SegState s;
@@ -284,7 +302,7 @@ class IndexWriter::Impl {
 
   Status WriteCommitNow() {
     index::Commit c;
-    c.generation = last_commit.generation + 1;
+    c.generation = next_generation++;
     c.schema = last_commit.schema;
     std::vector<std::shared_ptr<DeleteSet>> written(segs.size());
     std::vector<CommitSegment> entries;
@@ -293,7 +311,7 @@ class IndexWriter::Impl {
       CommitSegment cs = s.cs;
       if (s.pending) {
         if (s.pending->count() == s.cs.meta.max_doc) continue;  // all deleted
-        cs.del_gen = s.cs.del_gen + 1;
+        cs.del_gen = next_del_gen++;
         cs.del_count = s.pending->count();
         QUARRY_RETURN_IF_ERROR(s.pending->Write(dir.get(), cs.meta, cs.del_gen));
       } else if (s.live() == 0) {

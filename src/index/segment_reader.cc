@@ -586,7 +586,10 @@ Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
                                  std::to_string(info_.pos_offset + at));
     return status_;
   };
-  if (pos_cursor_idx_ > idx_) return fail("positions read out of order");
+  if (pos_cursor_idx_ == idx_ + 1) {
+    at = cur_pos_start_;  // positions of the current document, again
+    pos_cursor_idx_ = idx_;
+  }
   for (; pos_cursor_idx_ < idx_; ++pos_cursor_idx_) {
     for (std::uint32_t i = 0; i < freqs_[pos_cursor_idx_]; ++i) {
       std::uint32_t v, len;
@@ -596,8 +599,10 @@ Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
       }
     }
   }
+  cur_pos_start_ = at;
   std::uint32_t p = 0;
-  out->reserve(freqs_[idx_]);
+  // Each entry takes at least one byte: never reserve beyond what exists.
+  out->reserve(std::min<std::size_t>(freqs_[idx_], pos_bytes_.size() - std::min(at, pos_bytes_.size())));
   for (std::uint32_t i = 0; i < freqs_[idx_]; ++i) {
     std::uint32_t v, len = 1;
     if (!GetVarint32(pos_bytes_, &at, &v) ||

@@ -32,10 +32,10 @@ class PostingsIterator {
   PostingsIterator(const SegmentReader* segment, std::string_view key,
                    const TermInfo& info);
 
-  // The current document, kNoMoreDocs when exhausted (or on corruption).
-  // Before the first Next()/Advance() it is kNoMoreDocs-1... use Next().
+  // The current document: kNoMoreDocs before the first Next()/Advance(),
+  // when exhausted, and on corruption.
   std::uint32_t doc() const { return doc_; }
-  std::uint32_t freq() const { return freqs_[idx_]; }
+  std::uint32_t freq() const { return idx_ < count_ ? freqs_[idx_] : 0; }
   std::uint32_t doc_freq() const { return info_.doc_freq; }
   // Moves to the next document.
   std::uint32_t Next();
@@ -66,6 +66,7 @@ class PostingsIterator {
   bool started_ = false;
   std::size_t pos_cursor_ = 0;   // byte offset in pos_bytes_
   std::uint32_t pos_cursor_idx_ = 0;  // block index whose positions start there
+  std::size_t cur_pos_start_ = 0;     // where the current doc's positions start
   Status status_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "index/index_internal.h"
 #include "quarry/index.h"
@@ -171,6 +172,37 @@ TEST_F(IndexTest, BadDocuments) {
   EXPECT_EQ(writer_->Add(d).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(writer_->Add(Doc(std::string(600, 'x'), "t", "b")).code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST_F(IndexTest, ForeignFilesAreLeftAlone) {
+  for (const char* name : {"s1.txt", "s2023_notes.md", "summary.tmp", "notes"}) {
+    auto f = dir_->Create(name);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->Close().ok());
+  }
+  ASSERT_TRUE(writer_->Add(Doc("a", "one", "first")).ok());
+  ASSERT_TRUE(writer_->Commit().ok());
+  writer_.reset();  // rollback and cleanup
+  IndexWriterOptions o;
+  auto w = IndexAccess::OpenWriter(dir_, o);  // cleanup on open
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  auto names = dir_->List();
+  ASSERT_TRUE(names.ok());
+  const std::set<std::string> have(names->begin(), names->end());
+  for (const char* name : {"s1.txt", "s2023_notes.md", "summary.tmp", "notes"}) {
+    EXPECT_TRUE(have.count(name)) << name << " was deleted";
+  }
+}
+
+TEST_F(IndexTest, GenerationsAreNeverReused) {
+  ASSERT_TRUE(writer_->Add(Doc("a", "one", "first")).ok());
+  ASSERT_TRUE(writer_->Commit().ok());
+  const auto g1 = Reader()->generation();
+  ASSERT_TRUE(writer_->Delete("a").ok());
+  ASSERT_TRUE(writer_->Rollback().ok());
+  ASSERT_TRUE(writer_->Commit().ok());  // an empty commit still moves on
+  const auto g2 = Reader()->generation();
+  EXPECT_GT(g2, g1);
 }
 
 TEST(IndexFs, CreateReopenOnDisk) {

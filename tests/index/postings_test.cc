@@ -189,6 +189,30 @@ TEST(Postings, AdvanceMatchesLinearScan) {
   }
 }
 
+TEST(Postings, PositionsCanBeReadTwice) {
+  auto dir = store::NewMemoryDirectory();
+  auto schema = TestSchema();
+  std::mt19937 rng(9);
+  Lists lists;
+  lists["\x01" "a"] = RandomList(rng, 300, 1000, true);
+  auto seg = WriteAndOpen(dir.get(), schema, 1000, lists);
+  ASSERT_NE(seg, nullptr);
+  auto info = seg->Find("\x01" "a");
+  ASSERT_TRUE(info.ok() && info->has_value());
+  auto it = seg->Postings("\x01" "a", **info);
+  std::vector<PosEntry> first, second;
+  std::size_t i = 0;
+  for (std::uint32_t d = it.Next(); d != kNoMoreDocs; d = it.Next(), ++i) {
+    ASSERT_TRUE(it.Positions(&first).ok());
+    ASSERT_TRUE(it.Positions(&second).ok()) << it.status().ToString();
+    ASSERT_EQ(first.size(), second.size());
+    ASSERT_EQ(first.size(), lists["\x01" "a"][i].positions.size());
+    ASSERT_EQ(first.back().position, second.back().position);
+  }
+  EXPECT_TRUE(it.status().ok());
+  EXPECT_EQ(it.freq(), 0u);  // exhausted
+}
+
 TEST(Postings, EmptyListsAndSegments) {
   auto dir = store::NewMemoryDirectory();
   auto schema = TestSchema();
