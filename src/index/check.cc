@@ -18,8 +18,7 @@ void CheckSegment(const internal::ReaderSegment& s, const Schema& schema,
   const std::string name = index::SegmentName(s.meta.meta.number);
   auto problem = [&](const std::string& what) { report->problems.push_back(what); };
   const auto& fields = schema.fields();
-  std::vector<std::uint64_t> id_postings(1, 0);
-  std::uint64_t terms = 0, id_terms = 0;
+  std::uint64_t terms = 0;
   std::vector<index::PosEntry> positions;
   auto it = seg.Terms();
   while (it.Next()) {
@@ -36,7 +35,6 @@ void CheckSegment(const internal::ReaderSegment& s, const Schema& schema,
               std::to_string(b) + ")");
       continue;
     }
-    if (b == index::kIdKeyByte) ++id_terms;
     const index::TermInfo& info = it.info();
     auto p = seg.Postings(key, info);
     std::uint32_t count = 0;
@@ -103,7 +101,6 @@ void CheckSegment(const internal::ReaderSegment& s, const Schema& schema,
     return Status::OK();
   });
   if (!st.ok()) problem(st.message());
-  (void)id_terms;
 }
 
 }  // namespace
