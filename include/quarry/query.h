@@ -31,8 +31,11 @@
 //    A phrase's frequency in a document is the number of distinct positions
 //    where a match starts.
 //  * TermPhrase(field, terms, slop): a phrase of exact terms, one per word.
-//  * Near(field, terms, window): every term occurs, in any order, at
-//    distinct positions p_1..p_k with max(p) - min(p) < window.
+//  * Near(field, terms, window): every term occurs, in any order, within
+//    a window: positions p_1..p_k (one per listed term; a term listed twice
+//    needs two distinct positions) with max(p) - min(p) < window. Its
+//    frequency is the number of distinct positions where such a window can
+//    start (the smallest matched position). Window 0 matches nothing.
 //  * Prefix(field, prefix): every exact term of the field that starts with
 //    `prefix` (after the field's normalization), scored as an OR of those
 //    terms. The number of expansions is limited (SearchOptions).

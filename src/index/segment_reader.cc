@@ -576,6 +576,21 @@ std::uint32_t PostingsIterator::Advance(std::uint32_t target) {
   return doc_ = docs_[idx_];
 }
 
+PostingsIterator::BlockBound PostingsIterator::ShallowBound(std::uint32_t target) {
+  if (!status_.ok() || num_blocks_ == 0) return {kNoMoreDocs, 0, 0};
+  if (skip_bytes_.empty()) return {kNoMoreDocs - 1, info_.max_freq, info_.min_norm};
+  auto last = [&](std::uint32_t k) {
+    return DecodeFixed32(skip_bytes_.data() + std::size_t{k} * kSkipEntrySize);
+  };
+  std::uint32_t k = shallow_;
+  if (block_ != UINT32_MAX && block_ > k) k = block_;
+  while (k < num_blocks_ && last(k) < target) ++k;
+  shallow_ = k;
+  if (k >= num_blocks_) return {kNoMoreDocs, 0, 0};
+  const char* e = skip_bytes_.data() + std::size_t{k} * kSkipEntrySize;
+  return {DecodeFixed32(e), DecodeFixed32(e + 12), DecodeFixed32(e + 16)};
+}
+
 Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
   out->clear();
   if (!has_positions_ || doc_ == kNoMoreDocs) return status_;

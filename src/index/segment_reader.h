@@ -46,6 +46,20 @@ class PostingsIterator {
   // Corruption found while iterating, or OK.
   const Status& status() const { return status_; }
 
+  // Block-max support. The block that holds the first document >= target
+  // (without moving the iterator or decoding the block): its last document
+  // and its (max frequency, min field length) bound. Past the last block:
+  // last_doc = kNoMoreDocs and max_freq = 0. Terms without a skip table
+  // (fewer than 128 documents) form one block bounded by the dictionary's
+  // pair. Targets must not decrease between calls.
+  struct BlockBound {
+    std::uint32_t last_doc;
+    std::uint32_t max_freq;
+    std::uint32_t min_norm;
+  };
+  BlockBound ShallowBound(std::uint32_t target);
+  const TermInfo& info() const { return info_; }
+
  private:
   bool LoadBlock(std::uint32_t k);
   std::uint32_t Fail(const std::string& what, std::uint64_t offset);
@@ -58,6 +72,7 @@ class PostingsIterator {
   std::string_view pos_bytes_;   // from the term's first position on
   std::uint32_t num_blocks_;
   std::uint32_t block_ = UINT32_MAX;  // current block
+  std::uint32_t shallow_ = 0;         // block of the last ShallowBound()
   std::uint32_t docs_[kPostingBlock];
   std::uint32_t freqs_[kPostingBlock];
   std::uint32_t count_ = 0;      // docs in the current block

@@ -1,0 +1,409 @@
+// Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
+#include "search/scorer.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace quarry::search {
+namespace {
+
+std::string Num(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+Explanation Bm25Explain(const Bm25& p, const std::string& label, double tf, double dl,
+                        bool has_norms, const char* tf_name) {
+  Explanation e;
+  e.value = p.Score(tf, dl);
+  e.description = "weight(" + label + ")";
+  e.details.push_back({p.boost, "boost", {}});
+  e.details.push_back({p.idf,
+                       "idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = " + Num(p.n) +
+                           ", df = " + Num(p.df),
+                       {}});
+  std::string d = std::string("tf part = ") + tf_name + " * (k1 + 1) / (" + tf_name +
+                  " + k1 * (1 - b + b * dl / avgdl)), " + tf_name + " = " + Num(tf) +
+                  ", k1 = " + Num(p.k1) + ", b = " + Num(p.b);
+  if (has_norms) {
+    d += ", dl = " + Num(dl) + ", avgdl = " + Num(p.avgdl);
+  } else {
+    d += ", no field length (dl / avgdl = 1)";
+  }
+  e.details.push_back({e.value / std::max(p.boost * p.idf, 1e-300), d, {}});
+  return e;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- TermScorer
+
+TermScorer::TermScorer(const index::SegmentReader* seg, std::string_view key,
+                       const index::TermInfo& info, const Bm25* bm25, std::string label)
+    : seg_(seg), it_(seg->Postings(key, info)), bm25_(bm25), label_(std::move(label)) {
+  max_ = Bound(info.max_freq, info.min_norm);
+}
+
+double TermScorer::Bound(std::uint32_t max_freq, std::uint32_t min_norm) const {
+  if (max_freq == 0) return 0;
+  const double dl = bm25_->norm_field >= 0 ? static_cast<double>(min_norm) : 0.0;
+  return bm25_->Score(max_freq, dl);
+}
+
+double TermScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
+  const index::PostingsIterator::BlockBound b = it_.ShallowBound(target);
+  *up_to = b.last_doc >= kLastDoc ? kLastDoc : b.last_doc;
+  return Bound(b.max_freq, b.min_norm);
+}
+
+Explanation TermScorer::Explain() {
+  const double dl = bm25_->norm_field >= 0
+                        ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), doc_)
+                        : 0.0;
+  return Bm25Explain(*bm25_, label_, it_.freq(), dl, bm25_->norm_field >= 0, "tf");
+}
+
+// --------------------------------------------------------- ConjunctionScorer
+
+ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
+    : children_(std::move(children)) {
+  for (auto& c : children_) {
+    by_cost_.push_back(c.get());
+    max_ += c->MaxScore();
+  }
+  std::stable_sort(by_cost_.begin(), by_cost_.end(),
+                   [](const Scorer* a, const Scorer* b) { return a->Cost() < b->Cost(); });
+}
+
+std::uint32_t ConjunctionScorer::DoNext(std::uint32_t target) {
+  Scorer* lead = by_cost_[0];
+  std::uint32_t d = Behind(lead->doc(), target) ? lead->Advance(target) : lead->doc();
+  for (;;) {
+    if (d == kNoMoreDocs) return doc_ = d;
+    bool all = true;
+    for (std::size_t i = 1; i < by_cost_.size(); ++i) {
+      Scorer* o = by_cost_[i];
+      std::uint32_t x = o->doc();
+      if (Behind(x, d)) x = o->Advance(d);
+      if (x != d) {
+        if (x == kNoMoreDocs) return doc_ = kNoMoreDocs;
+        d = lead->Advance(x);
+        all = false;
+        break;
+      }
+    }
+    if (all) return doc_ = d;
+  }
+}
+
+std::uint32_t ConjunctionScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  return DoNext(doc_ == kNotStarted ? 0 : doc_ + 1);
+}
+
+std::uint32_t ConjunctionScorer::Advance(std::uint32_t target) {
+  if (doc_ == kNoMoreDocs) return doc_;
+  return DoNext(target);
+}
+
+double ConjunctionScorer::Score() {
+  double s = 0;
+  for (auto& c : children_) s += c->Score();
+  return s;
+}
+
+double ConjunctionScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
+  double s = 0;
+  std::uint32_t end = kLastDoc;
+  for (auto& c : children_) {
+    std::uint32_t u;
+    s += c->BlockBound(target, &u);
+    end = std::min(end, u);
+  }
+  *up_to = end;
+  return s;
+}
+
+Explanation ConjunctionScorer::Explain() {
+  Explanation e{0, "sum of (all of)", {}};
+  for (auto& c : children_) {
+    e.details.push_back(c->Explain());
+    e.value += e.details.back().value;
+  }
+  return e;
+}
+
+// --------------------------------------------------------- DisjunctionScorer
+
+DisjunctionScorer::DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
+    : children_(std::move(children)) {
+  for (auto& c : children_) {
+    max_ += c->MaxScore();
+    cost_ += c->Cost();
+  }
+}
+
+std::uint32_t DisjunctionScorer::Min() {
+  std::uint32_t m = kNoMoreDocs;
+  for (auto& c : children_) m = std::min(m, c->doc());
+  return doc_ = m;
+}
+
+std::uint32_t DisjunctionScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  if (doc_ == kNotStarted) {
+    for (auto& c : children_) c->Next();
+    return Min();
+  }
+  const std::uint32_t cur = doc_;
+  for (auto& c : children_) {
+    if (c->doc() == cur) c->Next();
+  }
+  return Min();
+}
+
+std::uint32_t DisjunctionScorer::Advance(std::uint32_t target) {
+  if (doc_ == kNoMoreDocs) return doc_;
+  for (auto& c : children_) {
+    if (Behind(c->doc(), target)) c->Advance(target);
+  }
+  return Min();
+}
+
+double DisjunctionScorer::Score() {
+  double s = 0;
+  for (auto& c : children_) {
+    if (c->doc() == doc_) s += c->Score();
+  }
+  return s;
+}
+
+double DisjunctionScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
+  double s = 0;
+  std::uint32_t end = kLastDoc;
+  for (auto& c : children_) {
+    if (c->doc() == kNoMoreDocs) continue;
+    std::uint32_t u;
+    s += c->BlockBound(target, &u);
+    end = std::min(end, u);
+  }
+  *up_to = end;
+  return s;
+}
+
+Explanation DisjunctionScorer::Explain() {
+  Explanation e{0, "sum of (any of)", {}};
+  for (auto& c : children_) {
+    if (c->doc() != doc_) continue;
+    e.details.push_back(c->Explain());
+    e.value += e.details.back().value;
+  }
+  return e;
+}
+
+// -------------------------------------------------------------- ReqOpt/Excl
+
+bool ReqOptScorer::OptHere() {
+  std::uint32_t o = opt_->doc();
+  if (o == kNoMoreDocs) return false;
+  if (Behind(o, doc_)) o = opt_->Advance(doc_);
+  return o == doc_;
+}
+
+double ReqOptScorer::Score() {
+  double s = req_->Score();
+  if (OptHere()) s += opt_->Score();
+  return s;
+}
+
+double ReqOptScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
+  std::uint32_t a, b = kLastDoc;
+  double s = req_->BlockBound(target, &a);
+  if (opt_->doc() != kNoMoreDocs) s += opt_->BlockBound(target, &b);
+  *up_to = std::min(a, b);
+  return s;
+}
+
+Explanation ReqOptScorer::Explain() {
+  Explanation e{0, "required plus optional", {req_->Explain()}};
+  e.value = e.details[0].value;
+  if (OptHere()) {
+    e.details.push_back(opt_->Explain());
+    e.value += e.details.back().value;
+  }
+  return e;
+}
+
+std::uint32_t ReqExclScorer::Skip(std::uint32_t d) {
+  for (;;) {
+    if (d == kNoMoreDocs) return doc_ = d;
+    std::uint32_t x = excl_->doc();
+    if (Behind(x, d)) x = excl_->Advance(d);
+    if (x != d) return doc_ = d;
+    d = req_->Next();
+  }
+}
+
+// -------------------------------------------------------------- PhraseScorer
+
+PhraseScorer::PhraseScorer(std::unique_ptr<Scorer> approx, std::vector<Word> words,
+                           bool near, std::uint32_t slop, const Bm25* bm25,
+                           const index::SegmentReader* seg, std::string label)
+    : approx_(std::move(approx)), words_(std::move(words)), near_(near), slop_(slop),
+      bm25_(bm25), seg_(seg), label_(std::move(label)) {
+  pos_.resize(words_.size());
+  here_.resize(words_.size());
+  for (std::size_t w = 0; w < words_.size(); ++w) {
+    pos_[w].resize(words_[w].alts.size());
+    here_[w].resize(words_[w].alts.size());
+    for (std::size_t a = 0; a < words_[w].alts.size(); ++a) {
+      pos_[w][a].resize(words_[w].alts[a].terms.size());
+    }
+  }
+}
+
+std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
+  while (d != kNoMoreDocs) {
+    doc_ = d;
+    // Load the positions of every alternative on this document.
+    bool ok = true;
+    for (std::size_t w = 0; w < words_.size() && ok; ++w) {
+      bool any = false;
+      for (std::size_t a = 0; a < words_[w].alts.size(); ++a) {
+        Alt& alt = words_[w].alts[a];
+        here_[w][a] = alt.conj->doc() == d;
+        if (!here_[w][a]) continue;
+        any = true;
+        for (std::size_t t = 0; t < alt.terms.size(); ++t) {
+          Status s = alt.terms[t]->postings().Positions(&pos_[w][a][t]);
+          if (!s.ok()) {
+            if (status_.ok()) status_ = s;
+            return doc_ = kNoMoreDocs;
+          }
+        }
+      }
+      ok = any;
+    }
+    if (ok) {
+      freq_ = Frequency();
+      if (freq_ > 0) return doc_;
+    }
+    d = approx_->Next();
+  }
+  return doc_ = kNoMoreDocs;
+}
+
+namespace {
+
+// Entries of a position list at exactly p (lists are sorted by position).
+std::pair<const index::PosEntry*, const index::PosEntry*> At(
+    const std::vector<index::PosEntry>& v, std::uint32_t p) {
+  auto lo = std::lower_bound(v.begin(), v.end(), p,
+                             [](const index::PosEntry& e, std::uint32_t x) {
+                               return e.position < x;
+                             });
+  auto hi = lo;
+  while (hi != v.end() && hi->position == p) ++hi;
+  return {v.data() + (lo - v.begin()), v.data() + (hi - v.begin())};
+}
+
+std::size_t CountIn(const std::vector<index::PosEntry>& v, std::uint64_t lo,
+                    std::uint64_t hi) {  // positions in [lo, hi)
+  auto cmp = [](const index::PosEntry& e, std::uint64_t x) { return e.position < x; };
+  auto a = std::lower_bound(v.begin(), v.end(), lo, cmp);
+  auto b = std::lower_bound(a, v.end(), hi, cmp);
+  return static_cast<std::size_t>(b - a);
+}
+
+}  // namespace
+
+// Where alternative a of word w, from its term t on, can end when term t
+// starts at p.
+bool PhraseScorer::AltEnds(std::size_t w, std::size_t a, std::size_t t, std::uint32_t p,
+                           std::vector<std::uint32_t>* ends) {
+  const auto& terms = pos_[w][a];
+  if (t == terms.size()) {
+    ends->push_back(p);
+    return true;
+  }
+  auto [b, e] = At(terms[t], p);
+  bool any = false;
+  for (const index::PosEntry* x = b; x != e; ++x) {
+    any |= AltEnds(w, a, t + 1, x->position + std::max<std::uint32_t>(x->length, 1), ends);
+  }
+  return any;
+}
+
+// Can words w.. match, word w starting in [start, start + budget]?
+bool PhraseScorer::MatchFrom(std::size_t w, std::uint32_t start, std::uint32_t budget) {
+  if (w == words_.size()) return true;
+  std::vector<std::uint32_t> ends;
+  for (std::size_t a = 0; a < words_[w].alts.size(); ++a) {
+    if (!here_[w][a]) continue;
+    const auto& first = pos_[w][a][0];
+    auto cmp = [](const index::PosEntry& e, std::uint64_t x) { return e.position < x; };
+    auto it = std::lower_bound(first.begin(), first.end(), std::uint64_t{start}, cmp);
+    for (; it != first.end() && it->position <= std::uint64_t{start} + budget; ++it) {
+      if (it != first.begin() && std::prev(it)->position == it->position) continue;
+      ends.clear();
+      AltEnds(w, a, 0, it->position, &ends);
+      const std::uint32_t used = it->position - start;
+      for (std::uint32_t e : ends) {
+        if (MatchFrom(w + 1, e, budget - used)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::uint32_t PhraseScorer::Frequency() {
+  // Candidate starts: positions of the first terms of word 0.
+  std::vector<std::uint32_t> starts;
+  for (std::size_t w = 0; w < (near_ ? words_.size() : 1); ++w) {
+    for (std::size_t a = 0; a < words_[w].alts.size(); ++a) {
+      if (!here_[w][a]) continue;
+      for (const index::PosEntry& e : pos_[w][a][0]) starts.push_back(e.position);
+    }
+  }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  std::uint32_t freq = 0;
+  if (near_) {
+    // Every listed term occurs (as often as listed) in [s, s + window).
+    for (std::uint32_t s : starts) {
+      bool ok = true;
+      for (std::size_t w = 0; w < words_.size() && ok; ++w) {
+        ok = CountIn(pos_[w][0][0], s, std::uint64_t{s} + slop_) >= words_[w].need;
+      }
+      if (ok) ++freq;
+    }
+    return freq;
+  }
+  for (std::uint32_t s : starts) {
+    std::vector<std::uint32_t> ends;
+    bool found = false;
+    for (std::size_t a = 0; a < words_[0].alts.size() && !found; ++a) {
+      if (!here_[0][a]) continue;
+      ends.clear();
+      AltEnds(0, a, 0, s, &ends);
+      for (std::uint32_t e : ends) {
+        if (MatchFrom(1, e, slop_)) {
+          found = true;
+          break;
+        }
+      }
+    }
+    if (found) ++freq;
+  }
+  return freq;
+}
+
+Explanation PhraseScorer::Explain() {
+  const double dl = bm25_->norm_field >= 0
+                        ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), doc_)
+                        : 0.0;
+  return Bm25Explain(*bm25_, label_, freq_, dl, bm25_->norm_field >= 0, "phraseFreq");
+}
+
+}  // namespace quarry::search

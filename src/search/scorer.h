@@ -1,0 +1,254 @@
+// Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
+//
+// Scorers: per-segment iterators over matching documents that can score the
+// current document and bound the scores of a range of documents (block-max).
+//
+//   TermScorer         one posting list; BM25; bounds from skip entries
+//   ConjunctionScorer  leap-frog from the cheapest child; sum of scores
+//   DisjunctionScorer  union; sum of the children on the document
+//   ReqOptScorer       required part, optional part adds to the score
+//   ReqExclScorer      required part minus excluded documents
+//   PhraseScorer       a conjunction (or a tree of alternatives) as the
+//                      approximation, then positions: phrases, compounds,
+//                      slop, Near
+//   AllScorer          every document, score 0
+//
+// Scores of a composite are summed in clause order, in double precision, so
+// that every execution strategy (exhaustive, block-max, MaxScore) computes
+// bit-identical scores for a document.
+#ifndef QUARRY_SRC_SEARCH_SCORER_H_
+#define QUARRY_SRC_SEARCH_SCORER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "index/segment_reader.h"
+#include "quarry/search.h"
+
+namespace quarry::search {
+
+using index::kNoMoreDocs;
+inline constexpr std::uint32_t kNotStarted = 0xFFFFFFFEu;
+inline constexpr std::uint32_t kLastDoc = 0xFFFFFFFDu;  // "to the end" for bounds
+
+// True when a scorer at `doc` must move to reach `target`.
+inline bool Behind(std::uint32_t doc, std::uint32_t target) {
+  return doc < target || doc == kNotStarted;
+}
+
+class Scorer {
+ public:
+  virtual ~Scorer() = default;
+  std::uint32_t doc() const { return doc_; }
+  virtual std::uint32_t Next() = 0;
+  // First matching document >= target (target > doc()).
+  virtual std::uint32_t Advance(std::uint32_t target) = 0;
+  // The score of the current document.
+  virtual double Score() = 0;
+  // An upper bound of every score this scorer can produce.
+  virtual double MaxScore() const = 0;
+  // An upper bound of the scores of documents in [target, *up_to]; sets
+  // *up_to >= target (kLastDoc: to the end). Must not move the scorer.
+  virtual double BlockBound(std::uint32_t target, std::uint32_t* up_to) {
+    (void)target;
+    *up_to = kLastDoc;
+    return MaxScore();
+  }
+  virtual std::uint64_t Cost() const = 0;
+  virtual Explanation Explain() = 0;
+
+ protected:
+  std::uint32_t doc_ = kNotStarted;
+};
+
+// BM25 parameters of one leaf, fixed per query.
+struct Bm25 {
+  double weight = 0;   // boost * idf * (k1 + 1)
+  double kconst = 0;   // k1 * (1 - b)       (k1 without norms)
+  double kdl = 0;      // k1 * b / avgdl     (0 without norms)
+  double idf = 0, boost = 0, avgdl = 0, n = 0, df = 0, k1 = 0, b = 0;
+  int norm_field = -1;
+
+  double Score(double tf, double dl) const { return weight * tf / (tf + kconst + kdl * dl); }
+};
+
+class TermScorer final : public Scorer {
+ public:
+  TermScorer(const index::SegmentReader* seg, std::string_view key,
+             const index::TermInfo& info, const Bm25* bm25, std::string label);
+  std::uint32_t Next() override { return doc_ = it_.Next(); }
+  std::uint32_t Advance(std::uint32_t target) override { return doc_ = it_.Advance(target); }
+  double Score() override {
+    const double dl = bm25_->norm_field >= 0
+                          ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), doc_)
+                          : 0.0;
+    return bm25_->Score(it_.freq(), dl);
+  }
+  double MaxScore() const override { return max_; }
+  double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
+  std::uint64_t Cost() const override { return it_.doc_freq(); }
+  Explanation Explain() override;
+  index::PostingsIterator& postings() { return it_; }
+  std::uint32_t freq() const { return it_.freq(); }
+
+ private:
+  double Bound(std::uint32_t max_freq, std::uint32_t min_norm) const;
+  const index::SegmentReader* seg_;
+  index::PostingsIterator it_;
+  const Bm25* bm25_;
+  double max_;
+  std::string label_;
+};
+
+class AllScorer final : public Scorer {
+ public:
+  explicit AllScorer(std::uint32_t max_doc) : max_doc_(max_doc) {}
+  std::uint32_t Next() override {
+    return Advance(doc_ == kNotStarted ? 0 : doc_ + 1);
+  }
+  std::uint32_t Advance(std::uint32_t target) override {
+    return doc_ = target < max_doc_ ? target : kNoMoreDocs;
+  }
+  double Score() override { return 0; }
+  double MaxScore() const override { return 0; }
+  std::uint64_t Cost() const override { return max_doc_; }
+  Explanation Explain() override { return {0, "match all", {}}; }
+
+ private:
+  std::uint32_t max_doc_;
+};
+
+class ConjunctionScorer final : public Scorer {
+ public:
+  explicit ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
+  std::uint32_t Next() override;
+  std::uint32_t Advance(std::uint32_t target) override;
+  double Score() override;
+  double MaxScore() const override { return max_; }
+  double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
+  std::uint64_t Cost() const override { return by_cost_[0]->Cost(); }
+  Explanation Explain() override;
+  const std::vector<std::unique_ptr<Scorer>>& children() const { return children_; }
+
+ private:
+  std::uint32_t DoNext(std::uint32_t target);
+  std::vector<std::unique_ptr<Scorer>> children_;  // clause order
+  std::vector<Scorer*> by_cost_;
+  double max_ = 0;
+};
+
+class DisjunctionScorer final : public Scorer {
+ public:
+  explicit DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
+  std::uint32_t Next() override;
+  std::uint32_t Advance(std::uint32_t target) override;
+  double Score() override;
+  double MaxScore() const override { return max_; }
+  double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
+  std::uint64_t Cost() const override { return cost_; }
+  Explanation Explain() override;
+  std::vector<std::unique_ptr<Scorer>>& children() { return children_; }
+
+ private:
+  std::uint32_t Min();
+  std::vector<std::unique_ptr<Scorer>> children_;
+  double max_ = 0;
+  std::uint64_t cost_ = 0;
+};
+
+class ReqOptScorer final : public Scorer {
+ public:
+  ReqOptScorer(std::unique_ptr<Scorer> req, std::unique_ptr<Scorer> opt)
+      : req_(std::move(req)), opt_(std::move(opt)) {}
+  std::uint32_t Next() override { return doc_ = req_->Next(); }
+  std::uint32_t Advance(std::uint32_t target) override { return doc_ = req_->Advance(target); }
+  double Score() override;
+  double MaxScore() const override { return req_->MaxScore() + opt_->MaxScore(); }
+  double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
+  std::uint64_t Cost() const override { return req_->Cost(); }
+  Explanation Explain() override;
+
+ private:
+  bool OptHere();
+  std::unique_ptr<Scorer> req_, opt_;
+};
+
+class ReqExclScorer final : public Scorer {
+ public:
+  ReqExclScorer(std::unique_ptr<Scorer> req, std::unique_ptr<Scorer> excl)
+      : req_(std::move(req)), excl_(std::move(excl)) {}
+  std::uint32_t Next() override { return Skip(req_->Next()); }
+  std::uint32_t Advance(std::uint32_t target) override { return Skip(req_->Advance(target)); }
+  double Score() override { return req_->Score(); }
+  double MaxScore() const override { return req_->MaxScore(); }
+  double BlockBound(std::uint32_t target, std::uint32_t* up_to) override {
+    return req_->BlockBound(target, up_to);
+  }
+  std::uint64_t Cost() const override { return req_->Cost(); }
+  Explanation Explain() override { return req_->Explain(); }
+
+ private:
+  std::uint32_t Skip(std::uint32_t d);
+  std::unique_ptr<Scorer> req_, excl_;
+};
+
+// Phrases (with alternatives per word and slop) and Near, verified on
+// positions after a cheaper approximation matched.
+class PhraseScorer final : public Scorer {
+ public:
+  struct Alt {
+    std::vector<TermScorer*> terms;  // owned inside `approx`
+    Scorer* conj;                    // positioned on a doc iff all terms are
+  };
+  struct Word {
+    std::vector<Alt> alts;
+    std::uint32_t need = 1;  // Near: how many times the term is listed
+  };
+  // Phrase: words in order. Near: one word per term (single alternative of
+  // one term), near = true, slop = window.
+  PhraseScorer(std::unique_ptr<Scorer> approx, std::vector<Word> words, bool near,
+               std::uint32_t slop, const Bm25* bm25, const index::SegmentReader* seg,
+               std::string label);
+  std::uint32_t Next() override { return Confirm(approx_->Next()); }
+  std::uint32_t Advance(std::uint32_t target) override {
+    return Confirm(approx_->Advance(target));
+  }
+  double Score() override {
+    const double dl = bm25_->norm_field >= 0
+                          ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), doc_)
+                          : 0.0;
+    return bm25_->Score(freq_, dl);
+  }
+  // freq / (freq + K) < 1.
+  double MaxScore() const override { return bm25_->weight; }
+  std::uint64_t Cost() const override { return approx_->Cost(); }
+  Explanation Explain() override;
+  const Status& status() const { return status_; }
+
+ private:
+  std::uint32_t Confirm(std::uint32_t d);
+  std::uint32_t Frequency();
+  bool MatchFrom(std::size_t w, std::uint32_t start, std::uint32_t budget);
+  bool AltEnds(std::size_t w, std::size_t a, std::size_t t, std::uint32_t p,
+               std::vector<std::uint32_t>* ends);
+
+  std::unique_ptr<Scorer> approx_;
+  std::vector<Word> words_;
+  bool near_;
+  std::uint32_t slop_;
+  const Bm25* bm25_;
+  const index::SegmentReader* seg_;
+  std::string label_;
+  std::uint32_t freq_ = 0;
+  // Positions of each (word, alt, term) on the current document; `here`
+  // says whether the alternative is on the document.
+  std::vector<std::vector<std::vector<std::vector<index::PosEntry>>>> pos_;
+  std::vector<std::vector<char>> here_;
+  Status status_;
+};
+
+}  // namespace quarry::search
+
+#endif  // QUARRY_SRC_SEARCH_SCORER_H_

@@ -1,0 +1,791 @@
+// Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
+//
+// The Searcher: Query -> PlanNode (rewrite.cc) -> per-query statistics and
+// BM25 parameters -> one Scorer tree per segment -> collection.
+//
+// Collection strategies, all returning the same documents:
+//  * exhaustive: every match scored and counted (while fewer than
+//    total_hits_threshold matches were seen, and always for Count());
+//  * block-max: once the top-k heap is full and the threshold is reached,
+//    the root scorer's bound over the block holding the next candidate
+//    (sum of per-block (max freq, min length) bounds of its terms) is
+//    compared with the heap's minimum; non-competitive blocks are skipped
+//    without decoding;
+//  * block-max MaxScore for a pure disjunction at the root: per window of
+//    documents (up to the nearest block end of any clause), clauses whose
+//    bounds sum to at most the threshold become non-essential; candidates
+//    come only from essential clauses, and non-essential clauses are
+//    consulted (in decreasing bound order) only while the document can still
+//    enter the top k.
+// A document whose score equals the heap minimum never enters (earlier
+// documents win ties), so pruning with "bound <= threshold" is exact; bounds
+// are compared with a relative margin of 1e-9 against rounding.
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "index/index_internal.h"
+#include "index/segment_format.h"
+#include "quarry/search.h"
+#include "search/plan.h"
+#include "search/scorer.h"
+
+namespace quarry {
+
+using index::DeleteSet;
+using index::SegmentReader;
+using index::TermInfo;
+using internal::ReaderSegment;
+using search::AllScorer;
+using search::Bm25;
+using search::ConjunctionScorer;
+using search::DisjunctionScorer;
+using search::kLastDoc;
+using search::kNoMoreDocs;
+using search::PhraseScorer;
+using search::PlanNode;
+using search::ReqExclScorer;
+using search::ReqOptScorer;
+using search::Scorer;
+using search::TermScorer;
+
+namespace {
+
+struct AnalyzerSet {
+  std::vector<std::optional<Analyzer>> per_field;
+};
+
+struct FieldStat {
+  double n = 0;
+  double avgdl = 1;
+  bool norms = false;
+};
+
+bool Competitive(double bound, double threshold) {
+  return bound + std::abs(bound) * 1e-9 > threshold;
+}
+
+// The k best (score, doc) pairs; ties go to the smaller doc.
+class TopK {
+ public:
+  explicit TopK(std::size_t k) : k_(k) { heap_.reserve(std::min<std::size_t>(k, 1 << 16)); }
+  bool full() const { return k_ > 0 && heap_.size() == k_; }
+  std::size_t k() const { return k_; }
+  double Threshold() const {
+    return full() ? heap_.front().score : -std::numeric_limits<double>::infinity();
+  }
+  // Returns true if the threshold changed.
+  bool Add(double score, std::uint64_t doc) {
+    if (k_ == 0) return false;
+    if (heap_.size() < k_) {
+      heap_.push_back({score, doc});
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+      return heap_.size() == k_;
+    }
+    if (!(score > heap_.front().score)) return false;
+    std::pop_heap(heap_.begin(), heap_.end(), Better);
+    heap_.back() = {score, doc};
+    std::push_heap(heap_.begin(), heap_.end(), Better);
+    return true;
+  }
+  struct Entry {
+    double score;
+    std::uint64_t doc;
+  };
+  std::vector<Entry> Sorted() {
+    std::vector<Entry> v = heap_;
+    std::sort(v.begin(), v.end(), Better);
+    return v;
+  }
+
+ private:
+  static bool Better(const Entry& a, const Entry& b) {
+    return a.score > b.score || (a.score == b.score && a.doc < b.doc);
+  }
+  std::size_t k_;
+  std::vector<Entry> heap_;
+};
+
+struct TermStat {
+  std::vector<std::optional<TermInfo>> per_seg;
+  std::uint64_t df = 0;
+};
+
+}  // namespace
+
+class Searcher::Impl {
+ public:
+  std::shared_ptr<const IndexReader> reader;
+  SearcherOptions options;
+  const std::vector<ReaderSegment>* segs = nullptr;
+  std::vector<std::uint64_t> bases;
+  std::vector<FieldStat> fstats;
+  std::uint64_t total_docs = 0;
+
+  std::mutex mu;
+  std::vector<std::unique_ptr<AnalyzerSet>> pool;
+
+  const Schema& schema() const { return reader->schema(); }
+
+  Result<std::unique_ptr<AnalyzerSet>> Acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!pool.empty()) {
+        auto s = std::move(pool.back());
+        pool.pop_back();
+        return s;
+      }
+    }
+    auto set = std::make_unique<AnalyzerSet>();
+    const auto& fields = schema().fields();
+    set->per_field.resize(fields.size());
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      if (fields[f].kind != FieldKind::kText) continue;
+      QUARRY_ASSIGN_OR_RETURN(Analyzer a, Analyzer::Create(fields[f].analyzer));
+      set->per_field[f].emplace(std::move(a));
+    }
+    return set;
+  }
+  void Release(std::unique_ptr<AnalyzerSet> set) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (pool.size() < 64) pool.push_back(std::move(set));
+  }
+
+  // The pieces of one query execution.
+  struct Prepared {
+    // Behind a pointer: `leaf` is keyed by node address, and Prepared moves.
+    std::unique_ptr<PlanNode> plan_ptr;
+    const PlanNode& plan() const { return *plan_ptr; }
+    std::unordered_map<std::string, TermStat> terms;
+    std::deque<Bm25> params;
+    std::unordered_map<const PlanNode*, const Bm25*> leaf;
+  };
+
+  Result<Prepared> Prepare(const Query& query, AnalyzerSet& analyzers) const {
+    Prepared p;
+    search::AnalyzerFor an = [&](std::size_t f) -> Analyzer& {
+      return *analyzers.per_field[f];
+    };
+    search::PrefixExpander expand = [&](std::size_t f, const std::string& prefix,
+                                        std::size_t limit)
+        -> Result<std::vector<std::string>> { return Expand(f, prefix, limit); };
+    QUARRY_ASSIGN_OR_RETURN(PlanNode plan,
+                            search::Rewrite(query, schema(), an, expand, options));
+    p.plan_ptr = std::make_unique<PlanNode>(std::move(plan));
+    QUARRY_RETURN_IF_ERROR(PrepareNode(*p.plan_ptr, &p));
+    return p;
+  }
+
+  Result<std::vector<std::string>> Expand(std::size_t f, const std::string& prefix,
+                                          std::size_t limit) const {
+    const std::string kp = index::TermKey(f, prefix);
+    std::set<std::string> out;
+    for (const ReaderSegment& rs : *segs) {
+      SegmentReader::TermIterator it = rs.reader->Terms(kp);
+      while (it.Next()) {
+        const std::string_view key = it.key();
+        if (key.substr(0, kp.size()) != kp) break;
+        out.emplace(key.substr(1));
+        if (out.size() > limit) break;
+      }
+      QUARRY_RETURN_IF_ERROR(it.status());
+      if (out.size() > limit) break;
+    }
+    return std::vector<std::string>(out.begin(), out.end());
+  }
+
+  Result<const TermStat*> Lookup(std::size_t f, const std::string& term, bool stem,
+                                 Prepared* p) const {
+    std::string key = index::TermKey(f, term, stem);
+    auto it = p->terms.find(key);
+    if (it != p->terms.end()) return &it->second;
+    TermStat st;
+    st.per_seg.resize(segs->size());
+    for (std::size_t s = 0; s < segs->size(); ++s) {
+      QUARRY_ASSIGN_OR_RETURN(st.per_seg[s], (*segs)[s].reader->Find(key));
+      if (st.per_seg[s]) st.df += st.per_seg[s]->doc_freq;
+    }
+    return &p->terms.emplace(std::move(key), std::move(st)).first->second;
+  }
+
+  double Idf(std::size_t f, double df) const {
+    const double n = fstats[f].n;
+    return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  const Bm25* MakeParams(Prepared* p, std::size_t f, double idf, double df,
+                         double boost) const {
+    Bm25 b;
+    const FieldStat& fs = fstats[f];
+    b.idf = idf;
+    b.boost = boost;
+    b.df = df;
+    b.n = fs.n;
+    b.k1 = options.k1;
+    b.b = options.b;
+    b.avgdl = fs.avgdl;
+    b.weight = boost * idf * (options.k1 + 1);
+    if (fs.norms) {
+      b.norm_field = static_cast<int>(f);
+      b.kconst = options.k1 * (1 - options.b);
+      b.kdl = options.k1 * options.b / fs.avgdl;
+    } else {
+      b.kconst = options.k1;
+      b.kdl = 0;
+    }
+    p->params.push_back(b);
+    return &p->params.back();
+  }
+
+  Status PrepareNode(const PlanNode& n, Prepared* p) const {
+    switch (n.kind) {
+      case PlanNode::Kind::kTerm: {
+        QUARRY_ASSIGN_OR_RETURN(const TermStat* st, Lookup(n.field, n.term, n.stem, p));
+        const double df = static_cast<double>(st->df);
+        p->leaf[&n] = MakeParams(p, n.field, Idf(n.field, df), df, n.boost);
+        return Status::OK();
+      }
+      case PlanNode::Kind::kPhrase: {
+        double idf = 0;
+        for (const search::PhraseWord& w : n.words) {
+          double best = 0;
+          for (const auto& alt : w.alternatives) {
+            double sum = 0;
+            for (const std::string& t : alt) {
+              QUARRY_ASSIGN_OR_RETURN(const TermStat* st, Lookup(n.field, t, false, p));
+              sum += Idf(n.field, static_cast<double>(st->df));
+            }
+            best = std::max(best, sum);
+          }
+          idf += best;
+        }
+        p->leaf[&n] = MakeParams(p, n.field, idf, 0, n.boost);
+        return Status::OK();
+      }
+      case PlanNode::Kind::kNear: {
+        double idf = 0;
+        for (const std::string& t : n.terms) {
+          QUARRY_ASSIGN_OR_RETURN(const TermStat* st, Lookup(n.field, t, false, p));
+          idf += Idf(n.field, static_cast<double>(st->df));
+        }
+        p->leaf[&n] = MakeParams(p, n.field, idf, 0, n.boost);
+        return Status::OK();
+      }
+      case PlanNode::Kind::kBool:
+        for (const PlanNode& c : n.must) QUARRY_RETURN_IF_ERROR(PrepareNode(c, p));
+        for (const PlanNode& c : n.should) QUARRY_RETURN_IF_ERROR(PrepareNode(c, p));
+        for (const PlanNode& c : n.must_not) QUARRY_RETURN_IF_ERROR(PrepareNode(c, p));
+        return Status::OK();
+      default:
+        return Status::OK();
+    }
+  }
+
+  // Scorers of one segment, and what must be checked for corruption after.
+  struct SegCtx {
+    std::size_t seg = 0;
+    const SegmentReader* reader = nullptr;
+    const Prepared* prep = nullptr;
+    std::vector<TermScorer*> terms;
+    std::vector<PhraseScorer*> phrases;
+    Status Check() const {
+      for (TermScorer* t : terms) QUARRY_RETURN_IF_ERROR(t->postings().status());
+      for (PhraseScorer* p : phrases) QUARRY_RETURN_IF_ERROR(p->status());
+      return Status::OK();
+    }
+  };
+
+  std::string Label(const PlanNode& n) const { return n.ToString(schema()); }
+
+  std::unique_ptr<TermScorer> MakeTerm(std::size_t f, const std::string& term, bool stem,
+                                       const Bm25* params, SegCtx* ctx) const {
+    const std::string key = index::TermKey(f, term, stem);
+    auto it = ctx->prep->terms.find(key);
+    if (it == ctx->prep->terms.end() || !it->second.per_seg[ctx->seg]) return nullptr;
+    auto t = std::make_unique<TermScorer>(
+        ctx->reader, key, *it->second.per_seg[ctx->seg], params,
+        schema().fields()[f].name + ":" + (stem ? "~" : "") + term);
+    ctx->terms.push_back(t.get());
+    return t;
+  }
+
+  std::unique_ptr<Scorer> Build(const PlanNode& n, SegCtx* ctx) const {
+    switch (n.kind) {
+      case PlanNode::Kind::kAll:
+        return std::make_unique<AllScorer>(ctx->reader->max_doc());
+      case PlanNode::Kind::kNone:
+        return nullptr;
+      case PlanNode::Kind::kTerm:
+        return MakeTerm(n.field, n.term, n.stem, ctx->prep->leaf.at(&n), ctx);
+      case PlanNode::Kind::kPhrase: {
+        const Bm25* params = ctx->prep->leaf.at(&n);
+        std::vector<PhraseScorer::Word> words;
+        std::vector<std::unique_ptr<Scorer>> word_approx;
+        for (const search::PhraseWord& w : n.words) {
+          PhraseScorer::Word pw;
+          std::vector<std::unique_ptr<Scorer>> alts;
+          for (const auto& alt : w.alternatives) {
+            std::vector<std::unique_ptr<Scorer>> ts;
+            PhraseScorer::Alt pa;
+            bool ok = !alt.empty();
+            for (const std::string& t : alt) {
+              auto s = MakeTerm(n.field, t, false, params, ctx);
+              if (!s) {
+                ok = false;
+                break;
+              }
+              pa.terms.push_back(s.get());
+              ts.push_back(std::move(s));
+            }
+            if (!ok) continue;
+            std::unique_ptr<Scorer> conj =
+                ts.size() == 1 ? std::move(ts[0])
+                               : std::make_unique<ConjunctionScorer>(std::move(ts));
+            pa.conj = conj.get();
+            pw.alts.push_back(std::move(pa));
+            alts.push_back(std::move(conj));
+          }
+          if (alts.empty()) return nullptr;
+          word_approx.push_back(alts.size() == 1
+                                    ? std::move(alts[0])
+                                    : std::make_unique<DisjunctionScorer>(std::move(alts)));
+          words.push_back(std::move(pw));
+        }
+        std::unique_ptr<Scorer> approx =
+            word_approx.size() == 1
+                ? std::move(word_approx[0])
+                : std::make_unique<ConjunctionScorer>(std::move(word_approx));
+        auto ps = std::make_unique<PhraseScorer>(std::move(approx), std::move(words), false,
+                                                 n.slop, params, ctx->reader, Label(n));
+        ctx->phrases.push_back(ps.get());
+        return ps;
+      }
+      case PlanNode::Kind::kNear: {
+        const Bm25* params = ctx->prep->leaf.at(&n);
+        std::vector<std::string> distinct = n.terms;
+        std::sort(distinct.begin(), distinct.end());
+        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+        std::vector<PhraseScorer::Word> words;
+        std::vector<std::unique_ptr<Scorer>> ts;
+        for (const std::string& t : distinct) {
+          auto s = MakeTerm(n.field, t, false, params, ctx);
+          if (!s) return nullptr;
+          PhraseScorer::Word w;
+          w.need = static_cast<std::uint32_t>(std::count(n.terms.begin(), n.terms.end(), t));
+          w.alts.push_back({{s.get()}, s.get()});
+          words.push_back(std::move(w));
+          ts.push_back(std::move(s));
+        }
+        std::unique_ptr<Scorer> approx =
+            ts.size() == 1 ? std::move(ts[0])
+                           : std::make_unique<ConjunctionScorer>(std::move(ts));
+        auto ps = std::make_unique<PhraseScorer>(std::move(approx), std::move(words), true,
+                                                 n.slop, params, ctx->reader, Label(n));
+        ctx->phrases.push_back(ps.get());
+        return ps;
+      }
+      case PlanNode::Kind::kBool: {
+        std::vector<std::unique_ptr<Scorer>> must, should, must_not;
+        for (const PlanNode& c : n.must) {
+          auto s = Build(c, ctx);
+          if (!s) return nullptr;
+          must.push_back(std::move(s));
+        }
+        for (const PlanNode& c : n.should) {
+          if (auto s = Build(c, ctx)) should.push_back(std::move(s));
+        }
+        for (const PlanNode& c : n.must_not) {
+          if (auto s = Build(c, ctx)) must_not.push_back(std::move(s));
+        }
+        std::unique_ptr<Scorer> base;
+        if (!n.must.empty()) {
+          base = must.size() == 1 ? std::move(must[0])
+                                  : std::make_unique<ConjunctionScorer>(std::move(must));
+          if (!should.empty()) {
+            base = std::make_unique<ReqOptScorer>(std::move(base), Combine(std::move(should)));
+          }
+        } else if (!n.should.empty()) {
+          if (should.empty()) return nullptr;
+          base = Combine(std::move(should));
+        } else {
+          base = std::make_unique<AllScorer>(ctx->reader->max_doc());
+        }
+        if (!must_not.empty()) {
+          base = std::make_unique<ReqExclScorer>(std::move(base), Combine(std::move(must_not)));
+        }
+        return base;
+      }
+    }
+    return nullptr;
+  }
+
+  static std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> v) {
+    if (v.size() == 1) return std::move(v[0]);
+    return std::make_unique<DisjunctionScorer>(std::move(v));
+  }
+
+  struct Counters {
+    std::uint64_t count = 0;
+    std::uint64_t threshold = 0;
+    bool exact = true;
+  };
+
+  static void CollectGeneric(Scorer* root, const DeleteSet* del, std::uint64_t base,
+                             TopK* top, Counters* c) {
+    bool prune = c->count >= c->threshold;
+    std::uint32_t up_to = 0;
+    double bound = 0;
+    bool have_bound = false;
+    std::uint32_t d = root->Next();
+    while (d != kNoMoreDocs) {
+      if (prune && top->full()) {
+        if (!have_bound || d > up_to) {
+          bound = root->BlockBound(d, &up_to);
+          have_bound = true;
+        }
+        if (!Competitive(bound, top->Threshold())) {
+          c->exact = false;
+          if (up_to >= kLastDoc) break;
+          d = root->Advance(up_to + 1);
+          have_bound = false;
+          continue;
+        }
+      }
+      if (!del || !del->IsDeleted(d)) {
+        ++c->count;
+        top->Add(root->Score(), base + d);
+        if (!prune && c->count >= c->threshold) prune = true;
+      }
+      d = root->Next();
+    }
+  }
+
+  static void CollectMaxScore(std::vector<std::unique_ptr<Scorer>>& cl, const DeleteSet* del,
+                              std::uint64_t base, TopK* top, Counters* c) {
+    const std::size_t n = cl.size();
+    std::vector<double> bb(n), prefix(n + 1), scores(n);
+    std::vector<char> matched(n);
+    std::vector<std::size_t> order(n);
+    for (auto& s : cl) s->Next();
+    std::uint32_t target = 0;
+    for (;;) {
+      std::uint32_t m = kNoMoreDocs;
+      for (auto& s : cl) m = std::min(m, s->doc());
+      if (m == kNoMoreDocs) return;
+      target = std::max(target, m);
+      const bool prune = c->count >= c->threshold && top->full();
+      const double theta = top->Threshold();
+      std::uint32_t wend = kLastDoc;
+      for (std::size_t i = 0; i < n; ++i) {
+        order[i] = i;
+        if (cl[i]->doc() == kNoMoreDocs) {
+          bb[i] = 0;
+        } else if (prune) {
+          std::uint32_t u;
+          bb[i] = cl[i]->BlockBound(target, &u);
+          wend = std::min(wend, u);
+        } else {
+          bb[i] = cl[i]->MaxScore();
+        }
+      }
+      std::sort(order.begin(), order.end(),
+                [&](std::size_t a, std::size_t b) { return bb[a] < bb[b]; });
+      prefix[0] = 0;
+      for (std::size_t j = 0; j < n; ++j) prefix[j + 1] = prefix[j] + bb[order[j]];
+      std::size_t ness = 0;
+      if (prune) {
+        while (ness < n && !Competitive(prefix[ness + 1], theta)) ++ness;
+      }
+      if (ness == n) {  // nothing in this window can compete
+        c->exact = false;
+        if (wend >= kLastDoc) return;
+        target = wend + 1;
+        for (auto& s : cl) {
+          if (search::Behind(s->doc(), target)) s->Advance(target);
+        }
+        continue;
+      }
+      bool recompute = false;
+      while (!recompute) {
+        std::uint32_t d = kNoMoreDocs;
+        for (std::size_t j = ness; j < n; ++j) {
+          Scorer* s = cl[order[j]].get();
+          if (search::Behind(s->doc(), target)) s->Advance(target);
+          d = std::min(d, s->doc());
+        }
+        if (d == kNoMoreDocs) {
+          if (ness > 0) c->exact = false;
+          return;
+        }
+        if (d > wend) {
+          target = wend + 1;
+          break;
+        }
+        bool take = !del || !del->IsDeleted(d);
+        if (take) {
+          double partial = 0;
+          std::fill(matched.begin(), matched.end(), 0);
+          for (std::size_t j = ness; j < n; ++j) {
+            const std::size_t i = order[j];
+            if (cl[i]->doc() == d) {
+              scores[i] = cl[i]->Score();
+              partial += scores[i];
+              matched[i] = 1;
+            }
+          }
+          double rest = prefix[ness];
+          for (std::size_t j = ness; j-- > 0;) {
+            if (prune && !Competitive(partial + rest, theta)) {
+              take = false;
+              c->exact = false;
+              break;
+            }
+            const std::size_t i = order[j];
+            rest -= bb[i];
+            Scorer* s = cl[i].get();
+            if (search::Behind(s->doc(), d)) s->Advance(d);
+            if (s->doc() == d) {
+              scores[i] = s->Score();
+              partial += scores[i];
+              matched[i] = 1;
+            }
+          }
+          if (take) {
+            ++c->count;
+            double total = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+              if (matched[i]) total += scores[i];
+            }
+            const bool was_prune = prune;
+            if (top->Add(total, base + d)) recompute = true;
+            if (!was_prune && c->count >= c->threshold && top->full()) recompute = true;
+          }
+        }
+        for (std::size_t j = ness; j < n; ++j) {
+          Scorer* s = cl[order[j]].get();
+          if (s->doc() == d) s->Next();
+        }
+        target = d + 1;
+      }
+    }
+  }
+
+  Status Run(const Prepared& prep, TopK* top, Counters* c) const {
+    for (std::size_t s = 0; s < segs->size(); ++s) {
+      const ReaderSegment& rs = (*segs)[s];
+      SegCtx ctx;
+      ctx.seg = s;
+      ctx.reader = rs.reader.get();
+      ctx.prep = &prep;
+      std::unique_ptr<Scorer> root = Build(prep.plan(), &ctx);
+      if (!root) continue;
+      const DeleteSet* del = rs.deletes && rs.deletes->count() ? rs.deletes.get() : nullptr;
+      auto* disj = dynamic_cast<DisjunctionScorer*>(root.get());
+      if (disj && top->k() > 0 && c->threshold < UINT64_MAX) {
+        CollectMaxScore(disj->children(), del, bases[s], top, c);
+      } else {
+        CollectGeneric(root.get(), del, bases[s], top, c);
+      }
+      QUARRY_RETURN_IF_ERROR(ctx.Check());
+    }
+    return Status::OK();
+  }
+};
+
+Searcher::Searcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Searcher::~Searcher() = default;
+
+Result<std::unique_ptr<Searcher>> Searcher::Create(std::shared_ptr<const IndexReader> reader,
+                                                   SearcherOptions options) {
+  if (!reader) return Status::InvalidArgument("Searcher::Create: no reader");
+  if (!(options.k1 >= 0) || !std::isfinite(options.k1) || !(options.b >= 0) ||
+      !(options.b <= 1)) {
+    return Status::InvalidArgument("BM25 parameters: need k1 >= 0 and 0 <= b <= 1");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->reader = std::move(reader);
+  impl->options = options;
+  impl->segs = &internal::IndexAccess::Segments(*impl->reader);
+  const auto& fields = impl->schema().fields();
+  impl->fstats.resize(fields.size());
+  std::vector<double> total(fields.size(), 0), count(fields.size(), 0);
+  for (const ReaderSegment& rs : *impl->segs) {
+    impl->bases.push_back(impl->total_docs);
+    impl->total_docs += rs.reader->max_doc();
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      total[f] += static_cast<double>(rs.reader->field_stats(f).total_length);
+      count[f] += rs.reader->field_stats(f).doc_count;
+    }
+  }
+  for (std::size_t f = 0; f < fields.size(); ++f) {
+    FieldStat& fs = impl->fstats[f];
+    if (fields[f].kind == FieldKind::kText) {
+      fs.norms = true;
+      fs.n = count[f];
+      fs.avgdl = count[f] > 0 && total[f] > 0 ? total[f] / count[f] : 1.0;
+    } else {
+      fs.n = static_cast<double>(impl->total_docs);
+    }
+  }
+  return std::unique_ptr<Searcher>(new Searcher(std::move(impl)));
+}
+
+const IndexReader& Searcher::reader() const { return *impl_->reader; }
+const SearcherOptions& Searcher::options() const { return impl_->options; }
+
+Result<Query> Searcher::Parse(std::string_view text, QueryParseOptions options,
+                              std::size_t* error_offset) const {
+  if (options.fields.empty()) {
+    for (const FieldSpec& f : impl_->schema().fields()) {
+      if (f.kind != FieldKind::kStored) options.fields.push_back(f.name);
+    }
+  }
+  return ParseQuery(text, options, error_offset);
+}
+
+Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& options) const {
+  QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
+  struct Return {
+    Impl* impl;
+    std::unique_ptr<AnalyzerSet>* set;
+    ~Return() { impl->Release(std::move(*set)); }
+  } give_back{impl_.get(), &analyzers};
+
+  QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
+  const std::size_t k = options.limit > SIZE_MAX - options.offset
+                            ? SIZE_MAX
+                            : options.offset + options.limit;
+  TopK top(std::min<std::size_t>(k, impl_->total_docs));
+  Impl::Counters c;
+  c.threshold = options.total_hits_threshold;
+  QUARRY_RETURN_IF_ERROR(impl_->Run(prep, &top, &c));
+
+  SearchResult result;
+  result.total_hits = c.count;
+  result.total_exact = c.exact;
+  std::vector<TopK::Entry> entries = top.Sorted();
+  const Schema& schema = impl_->schema();
+  std::vector<std::size_t> snippet_fields;
+  for (const std::string& name : options.snippet_fields) {
+    auto f = schema.Find(name);
+    if (!f || schema.fields()[*f].kind != FieldKind::kText || !schema.fields()[*f].stored) {
+      return Status::InvalidArgument("snippets need a stored text field; '" + name +
+                                     "' is not one");
+    }
+    snippet_fields.push_back(*f);
+  }
+  for (const std::string& name : options.fields) {
+    if (!schema.Find(name)) return Status::InvalidArgument("unknown field '" + name + "'");
+  }
+  for (std::size_t i = options.offset; i < entries.size(); ++i) {
+    Hit hit;
+    hit.score = entries[i].score;
+    hit.doc = entries[i].doc;
+    const auto it = std::upper_bound(impl_->bases.begin(), impl_->bases.end(), hit.doc);
+    const std::size_t s = static_cast<std::size_t>(it - impl_->bases.begin()) - 1;
+    const auto local = static_cast<std::uint32_t>(hit.doc - impl_->bases[s]);
+    QUARRY_ASSIGN_OR_RETURN(StoredDocument sd, (*impl_->segs)[s].reader->Stored(local));
+    hit.id = std::move(sd.id);
+    for (std::size_t f : snippet_fields) {
+      const std::string& name = schema.fields()[f].name;
+      auto value = sd.Get(name);
+      if (!value) continue;
+      hit.snippets.push_back(search::MakeSnippet(*analyzers->per_field[f], name, *value,
+                                                 search::HighlightFor(prep.plan(), f),
+                                                 options.snippet));
+    }
+    if (options.load_fields) {
+      for (auto& [name, value] : sd.fields) {
+        if (options.fields.empty() ||
+            std::find(options.fields.begin(), options.fields.end(), name) !=
+                options.fields.end()) {
+          hit.fields.emplace_back(std::move(name), std::move(value));
+        }
+      }
+    }
+    result.hits.push_back(std::move(hit));
+  }
+  return result;
+}
+
+Result<std::uint64_t> Searcher::Count(const Query& query) const {
+  QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
+  struct Return {
+    Impl* impl;
+    std::unique_ptr<AnalyzerSet>* set;
+    ~Return() { impl->Release(std::move(*set)); }
+  } give_back{impl_.get(), &analyzers};
+  QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
+  std::uint64_t count = 0;
+  for (std::size_t s = 0; s < impl_->segs->size(); ++s) {
+    const ReaderSegment& rs = (*impl_->segs)[s];
+    Impl::SegCtx ctx;
+    ctx.seg = s;
+    ctx.reader = rs.reader.get();
+    ctx.prep = &prep;
+    std::unique_ptr<Scorer> root = impl_->Build(prep.plan(), &ctx);
+    if (!root) continue;
+    const DeleteSet* del = rs.deletes && rs.deletes->count() ? rs.deletes.get() : nullptr;
+    if (!del) {
+      if (auto* t = dynamic_cast<TermScorer*>(root.get())) {
+        count += t->Cost();  // doc_freq
+        continue;
+      }
+      if (dynamic_cast<AllScorer*>(root.get())) {
+        count += rs.reader->max_doc();
+        continue;
+      }
+    }
+    for (std::uint32_t d = root->Next(); d != kNoMoreDocs; d = root->Next()) {
+      if (!del || !del->IsDeleted(d)) ++count;
+    }
+    QUARRY_RETURN_IF_ERROR(ctx.Check());
+  }
+  return count;
+}
+
+Result<Explanation> Searcher::Explain(const Query& query, std::string_view id) const {
+  QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
+  struct Return {
+    Impl* impl;
+    std::unique_ptr<AnalyzerSet>* set;
+    ~Return() { impl->Release(std::move(*set)); }
+  } give_back{impl_.get(), &analyzers};
+  QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
+  const std::string key = index::IdKey(id);
+  for (std::size_t s = 0; s < impl_->segs->size(); ++s) {
+    const ReaderSegment& rs = (*impl_->segs)[s];
+    QUARRY_ASSIGN_OR_RETURN(std::optional<TermInfo> info, rs.reader->Find(key));
+    if (!info) continue;
+    index::PostingsIterator it = rs.reader->Postings(key, *info);
+    std::uint32_t local = kNoMoreDocs;
+    for (std::uint32_t d = it.Next(); d != kNoMoreDocs; d = it.Next()) {
+      if (!rs.deletes || !rs.deletes->IsDeleted(d)) {
+        local = d;
+        break;
+      }
+    }
+    QUARRY_RETURN_IF_ERROR(it.status());
+    if (local == kNoMoreDocs) continue;
+    Impl::SegCtx ctx;
+    ctx.seg = s;
+    ctx.reader = rs.reader.get();
+    ctx.prep = &prep;
+    std::unique_ptr<Scorer> root = impl_->Build(prep.plan(), &ctx);
+    if (!root || root->Advance(local) != local) {
+      QUARRY_RETURN_IF_ERROR(ctx.Check());
+      return Explanation{0, "no match: " + prep.plan().ToString(impl_->schema()), {}};
+    }
+    Explanation e = root->Explain();
+    QUARRY_RETURN_IF_ERROR(ctx.Check());
+    return e;
+  }
+  return Status::NotFound("no document with id '" + std::string(id) + "'");
+}
+
+}  // namespace quarry

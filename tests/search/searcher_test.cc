@@ -1,0 +1,248 @@
+// Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
+//
+// The Searcher's own behaviour: query forms on a small hand-written corpus,
+// and the pruned execution paths (block-max, MaxScore) against exhaustive
+// evaluation on generated corpora large enough for many 128-doc blocks.
+// The brute-force and Xapian oracles live in oracle_test / xapian_oracle_test.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "index/index_internal.h"
+#include "quarry/search.h"
+#include "store/directory.h"
+
+namespace quarry {
+namespace {
+
+std::shared_ptr<const IndexReader> BuildIndex(const std::vector<Document>& docs,
+                                              Schema schema = Schema::Default(),
+                                              std::size_t commit_every = 0) {
+  IndexWriterOptions o;
+  o.schema = schema;
+  auto dir = std::shared_ptr<store::Directory>(store::NewMemoryDirectory());
+  auto w = internal::IndexAccess::OpenWriter(dir, o);
+  EXPECT_TRUE(w.ok()) << w.status().ToString();
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    EXPECT_TRUE((*w)->Add(docs[i]).ok());
+    if (commit_every && (i + 1) % commit_every == 0) EXPECT_TRUE((*w)->Commit().ok());
+  }
+  EXPECT_TRUE((*w)->Commit().ok());
+  auto r = internal::IndexAccess::OpenReader(dir);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return *r;
+}
+
+std::vector<std::string> Ids(const SearchResult& r) {
+  std::vector<std::string> ids;
+  for (const Hit& h : r.hits) ids.push_back(h.id);
+  return ids;
+}
+
+std::set<std::string> IdSet(const Searcher& s, const Query& q) {
+  SearchOptions o;
+  o.limit = 1000;
+  o.total_hits_threshold = UINT64_MAX;
+  auto r = s.Search(q, o);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return {};
+  auto ids = Ids(*r);
+  return {ids.begin(), ids.end()};
+}
+
+Document Doc(std::string id, std::string title, std::string body) {
+  Document d;
+  d.id = std::move(id);
+  d.Add("title", std::move(title));
+  d.Add("body", std::move(body));
+  return d;
+}
+
+class SearcherSmall : public testing::Test {
+ protected:
+  void SetUp() override {
+    reader_ = BuildIndex({
+        Doc("a", "Talks on Nagorno-Karabakh", "Jeyhun Bayramov met officials in Baku."),
+        Doc("b", "Border news", "Nagorno Karabakh was discussed by Bayramov."),
+        Doc("c", "Opinion", "NagornoKarabakh is written as one word here."),
+        Doc("d", "Turkey", "Türkiye’s foreign minister visited İstanbul."),
+        Doc("e", "Sports", "The match ended in a draw."),
+        Doc("f", "Bayram", "Holiday greetings for Bayram."),
+    });
+    auto s = Searcher::Create(reader_);
+    ASSERT_TRUE(s.ok());
+    searcher_ = std::move(*s);
+  }
+  std::shared_ptr<const IndexReader> reader_;
+  std::unique_ptr<Searcher> searcher_;
+};
+
+TEST_F(SearcherSmall, TermsAndEntities) {
+  EXPECT_EQ(IdSet(*searcher_, Query::Text("", "Bayramov")), (std::set<std::string>{"a", "b"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Text("", "bayram")), (std::set<std::string>{"f"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Text("", "Nagorno-Karabakh")),
+            (std::set<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Phrase("", "Nagorno Karabakh")),
+            (std::set<std::string>{"a", "b"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Text("", "NagornoKarabakh")),
+            (std::set<std::string>{"a", "c"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Text("", "Turkiye")), (std::set<std::string>{"d"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Text("", "istanbul")), (std::set<std::string>{"d"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Phrase("", "Jeyhun Bayramov")),
+            (std::set<std::string>{"a"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Phrase("body", "Bayramov Jeyhun")),
+            (std::set<std::string>{}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Phrase("body", "Jeyhun officials", 1)),
+            (std::set<std::string>{}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Phrase("body", "Jeyhun officials", 2)),
+            (std::set<std::string>{"a"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Near("body", {"officials", "bayramov"}, 3)),
+            (std::set<std::string>{"a"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Near("body", {"officials", "bayramov"}, 2)),
+            (std::set<std::string>{}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Prefix("", "Bayr")),
+            (std::set<std::string>{"a", "b", "f"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Term("title", "bayram")), (std::set<std::string>{"f"}));
+}
+
+TEST_F(SearcherSmall, BooleanForms) {
+  EXPECT_EQ(IdSet(*searcher_, Query::And({Query::Text("", "Bayramov"),
+                                          Query::Text("", "Baku")})),
+            (std::set<std::string>{"a"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Bool({{Occur::kMust, Query::Text("", "Bayramov")},
+                                           {Occur::kMustNot, Query::Text("", "Baku")}})),
+            (std::set<std::string>{"b"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::Not(Query::Text("", "Bayramov"))),
+            (std::set<std::string>{"c", "d", "e", "f"}));
+  EXPECT_EQ(IdSet(*searcher_, Query::MatchAll()).size(), 6u);
+  EXPECT_TRUE(IdSet(*searcher_, Query::MatchNone()).empty());
+  // Punctuation-only text is empty and drops out of the Boolean query.
+  EXPECT_EQ(IdSet(*searcher_, Query::And({Query::Text("", "Bayramov"), Query::Text("", "--")})),
+            (std::set<std::string>{"a", "b"}));
+  // An optional clause adds to the score of required matches only.
+  auto r = searcher_->Search(Query::Bool({{Occur::kMust, Query::Text("", "Bayramov")},
+                                          {Occur::kShould, Query::Text("", "Jeyhun")}}));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(Ids(*r), (std::vector<std::string>{"a", "b"}));
+  EXPECT_GT(r->hits[0].score, r->hits[1].score);
+}
+
+TEST_F(SearcherSmall, CountPagingExplainErrors) {
+  const Query q = Query::Text("", "Bayramov Bayram Karabakh");
+  auto n = searcher_->Count(q);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 3u);  // a, b (karabakh as a part), f; c has only the joined word
+  SearchOptions o;
+  o.limit = 2;
+  auto all = searcher_->Search(q, {.limit = 10});
+  auto p1 = searcher_->Search(q, o);
+  o.offset = 2;
+  auto p2 = searcher_->Search(q, o);
+  ASSERT_TRUE(all.ok() && p1.ok() && p2.ok());
+  EXPECT_EQ(all->total_hits, 3u);
+  std::vector<std::string> joined = Ids(*p1);
+  for (const auto& id : Ids(*p2)) joined.push_back(id);
+  EXPECT_EQ(joined, Ids(*all));
+  for (const Hit& h : all->hits) {
+    auto e = searcher_->Explain(q, h.id);
+    ASSERT_TRUE(e.ok());
+    EXPECT_NEAR(e->value, h.score, 1e-9 * h.score) << e->ToString();
+  }
+  auto e = searcher_->Explain(q, "e");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->value, 0);
+  EXPECT_EQ(searcher_->Explain(q, "nope").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(searcher_->Search(Query::Text("nofield", "x")).status().code(),
+            StatusCode::kInvalidArgument);
+  SearcherOptions tight;
+  tight.max_prefix_expansions = 1;
+  auto s2 = Searcher::Create(reader_, tight);
+  ASSERT_TRUE(s2.ok());
+  auto pr = (*s2)->Search(Query::Prefix("", "b"));
+  EXPECT_EQ(pr.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(pr.status().message().find("more than 1"), std::string::npos);
+  EXPECT_EQ(searcher_->Search(Query::Boost(Query::Text("", "x"), -1)).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(SearcherSmall, StoredFieldsAndSnippets) {
+  SearchOptions o;
+  o.fields = {"title"};
+  o.snippet_fields = {"body"};
+  auto r = searcher_->Search(Query::Phrase("", "Jeyhun Bayramov"), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->hits.size(), 1u);
+  ASSERT_EQ(r->hits[0].fields.size(), 1u);
+  EXPECT_EQ(r->hits[0].fields[0].second, "Talks on Nagorno-Karabakh");
+  ASSERT_EQ(r->hits[0].snippets.size(), 1u);
+  EXPECT_NE(r->hits[0].snippets[0].text.find("<b>Jeyhun Bayramov</b>"), std::string::npos)
+      << r->hits[0].snippets[0].text;
+}
+
+// A generated corpus with long posting lists: the pruned paths must return
+// exactly what exhaustive evaluation returns.
+class SearcherPruning : public testing::TestWithParam<int> {};
+
+TEST_P(SearcherPruning, PrunedEqualsExhaustive) {
+  std::mt19937 rng(static_cast<unsigned>(GetParam()));
+  std::vector<std::string> vocab;
+  for (int i = 0; i < 300; ++i) vocab.push_back("w" + std::to_string(i));
+  // Zipf-like: word i with weight 1/(i+1).
+  std::vector<double> weights;
+  for (int i = 0; i < 300; ++i) weights.push_back(1.0 / (i + 1));
+  std::discrete_distribution<int> pick(weights.begin(), weights.end());
+  std::vector<Document> docs;
+  for (int d = 0; d < 3000; ++d) {
+    std::string body, title;
+    const int len = 1 + static_cast<int>(rng() % 60);
+    for (int i = 0; i < len; ++i) body += vocab[static_cast<std::size_t>(pick(rng))] + " ";
+    for (int i = 0; i < 3; ++i) title += vocab[static_cast<std::size_t>(pick(rng))] + " ";
+    docs.push_back(Doc("d" + std::to_string(d), title, body));
+  }
+  auto reader = BuildIndex(docs, Schema::Default(), 1300);
+  auto s = Searcher::Create(reader);
+  ASSERT_TRUE(s.ok());
+  auto word = [&] { return vocab[static_cast<std::size_t>(pick(rng))]; };
+  std::vector<Query> queries;
+  for (int i = 0; i < 25; ++i) {
+    queries.push_back(Query::Text("", word()));
+    queries.push_back(Query::Text("", word() + " " + word() + " " + word()));
+    queries.push_back(Query::Text("", word() + " " + word(), DefaultOperator::kAnd));
+    queries.push_back(Query::Text("body", word() + " " + word() + " " + word() + " " +
+                                              word() + " " + word()));
+    queries.push_back(Query::Phrase("body", word() + " " + word()));
+    queries.push_back(Query::Bool({{Occur::kMust, Query::Text("", word())},
+                                   {Occur::kShould, Query::Text("", word())},
+                                   {Occur::kMustNot, Query::Text("", word())}}));
+  }
+  for (const Query& q : queries) {
+    for (std::size_t k : {1u, 10u, 100u}) {
+      SearchOptions exact;
+      exact.limit = k;
+      exact.total_hits_threshold = UINT64_MAX;
+      exact.load_fields = false;
+      SearchOptions pruned = exact;
+      pruned.total_hits_threshold = 0;
+      auto a = (*s)->Search(q, exact);
+      auto b = (*s)->Search(q, pruned);
+      ASSERT_TRUE(a.ok() && b.ok());
+      ASSERT_EQ(Ids(*a), Ids(*b)) << q.ToString() << " k=" << k;
+      for (std::size_t i = 0; i < a->hits.size(); ++i) {
+        ASSERT_EQ(a->hits[i].score, b->hits[i].score);
+      }
+      EXPECT_TRUE(a->total_exact);
+      EXPECT_LE(b->total_hits, a->total_hits);
+      if (b->total_exact) EXPECT_EQ(b->total_hits, a->total_hits);
+      auto n = (*s)->Count(q);
+      ASSERT_TRUE(n.ok());
+      EXPECT_EQ(*n, a->total_hits) << q.ToString();
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, SearcherPruning, testing::Values(1, 2));
+
+}  // namespace
+}  // namespace quarry
