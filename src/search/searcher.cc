@@ -449,10 +449,17 @@ class Searcher::Impl {
           have_bound = true;
         }
         if (!Competitive(bound, top->Threshold())) {
+          // Find the next competitive block from the skip data alone, then
+          // decode only that one.
           c->exact = false;
-          if (up_to >= kLastDoc) break;
-          d = root->Advance(up_to + 1);
-          have_bound = false;
+          const double theta = top->Threshold();
+          std::uint32_t t;
+          do {
+            if (up_to >= kLastDoc) return;
+            t = up_to + 1;
+            bound = root->BlockBound(t, &up_to);
+          } while (!Competitive(bound, theta));
+          d = root->Advance(t);
           continue;
         }
       }

@@ -27,7 +27,9 @@ std::shared_ptr<const IndexReader> BuildIndex(const std::vector<Document>& docs,
   EXPECT_TRUE(w.ok()) << w.status().ToString();
   for (std::size_t i = 0; i < docs.size(); ++i) {
     EXPECT_TRUE((*w)->Add(docs[i]).ok());
-    if (commit_every && (i + 1) % commit_every == 0) EXPECT_TRUE((*w)->Commit().ok());
+    if (commit_every && (i + 1) % commit_every == 0) {
+      EXPECT_TRUE((*w)->Commit().ok());
+    }
   }
   EXPECT_TRUE((*w)->Commit().ok());
   auto r = internal::IndexAccess::OpenReader(dir);
@@ -136,7 +138,7 @@ TEST_F(SearcherSmall, CountPagingExplainErrors) {
   EXPECT_EQ(*n, 3u);  // a, b (karabakh as a part), f; c has only the joined word
   SearchOptions o;
   o.limit = 2;
-  auto all = searcher_->Search(q, {.limit = 10});
+  auto all = searcher_->Search(q, SearchOptions{});
   auto p1 = searcher_->Search(q, o);
   o.offset = 2;
   auto p2 = searcher_->Search(q, o);
@@ -234,7 +236,9 @@ TEST_P(SearcherPruning, PrunedEqualsExhaustive) {
       }
       EXPECT_TRUE(a->total_exact);
       EXPECT_LE(b->total_hits, a->total_hits);
-      if (b->total_exact) EXPECT_EQ(b->total_hits, a->total_hits);
+      if (b->total_exact) {
+        EXPECT_EQ(b->total_hits, a->total_hits);
+      }
       auto n = (*s)->Count(q);
       ASSERT_TRUE(n.ok());
       EXPECT_EQ(*n, a->total_hits) << q.ToString();
