@@ -20,8 +20,9 @@ Explanation Bm25Explain(const Bm25& p, const std::string& label, double tf, doub
   e.description = "weight(" + label + ")";
   e.details.push_back({p.boost, "boost", {}});
   e.details.push_back({p.idf,
-                       "idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = " + Num(p.n) +
-                           ", df = " + Num(p.df),
+                       p.df < 0 ? std::string("idf = sum of the idfs of its words")
+                                : "idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = " +
+                                      Num(p.n) + ", df = " + Num(p.df),
                        {}});
   std::string d = std::string("tf part = ") + tf_name + " * (k1 + 1) / (" + tf_name +
                   " + k1 * (1 - b + b * dl / avgdl)), " + tf_name + " = " + Num(tf) +

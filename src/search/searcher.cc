@@ -264,7 +264,7 @@ class Searcher::Impl {
           }
           idf += best;
         }
-        p->leaf[&n] = MakeParams(p, n.field, idf, 0, n.boost);
+        p->leaf[&n] = MakeParams(p, n.field, idf, -1, n.boost);
         return Status::OK();
       }
       case PlanNode::Kind::kNear: {
@@ -273,7 +273,7 @@ class Searcher::Impl {
           QUARRY_ASSIGN_OR_RETURN(const TermStat* st, Lookup(n.field, t, false, p));
           idf += Idf(n.field, static_cast<double>(st->df));
         }
-        p->leaf[&n] = MakeParams(p, n.field, idf, 0, n.boost);
+        p->leaf[&n] = MakeParams(p, n.field, idf, -1, n.boost);
         return Status::OK();
       }
       case PlanNode::Kind::kBool:
