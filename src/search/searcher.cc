@@ -568,9 +568,11 @@ class Searcher::Impl {
             for (std::size_t i = 0; i < n; ++i) {
               if (matched[i]) total += scores[i];
             }
-            const bool was_prune = prune;
-            if (top->Add(total, base + d)) recompute = true;
-            if (!was_prune && c->count >= c->threshold && top->full()) recompute = true;
+            const bool changed = top->Add(total, base + d);
+            // Re-partition when the threshold rose, or when pruning starts.
+            if (prune ? changed : (c->count >= c->threshold && top->full())) {
+              recompute = true;
+            }
           }
         }
         for (std::size_t j = ness; j < n; ++j) {
