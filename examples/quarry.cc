@@ -82,6 +82,9 @@
 
 #include "quarry/analyzer.h"
 #include "quarry/index.h"
+#ifdef QUARRY_HAVE_SERVER
+#include "server.h"
+#endif
 #include "quarry/query.h"
 #include "quarry/search.h"
 
@@ -1090,6 +1093,20 @@ int main(int argc, char** argv) {
       "check", "Verify every checksum and structure of an index (exit 1 if corrupt)");
   check->add_option("-i,--index", index_dir, "Index directory")->required();
 
+#ifdef QUARRY_HAVE_SERVER
+  quarry::server::ServerOptions serve_opts;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve an index over HTTP with a JSON API (loopback by default)");
+  serve->add_option("-i,--index", serve_opts.index_path, "Index directory (created if missing)")
+      ->required();
+  serve->add_option("--port", serve_opts.port, "TCP port (0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--host", serve_opts.host, "Address to listen on")->capture_default_str();
+  serve->add_option("--max-body-bytes", serve_opts.max_body_bytes, "Largest request body")
+      ->capture_default_str();
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -1105,6 +1122,9 @@ int main(int argc, char** argv) {
   if (*del) return Delete(index_dir, delete_ids);
   if (*stats) return Stats(index_dir, stats_json);
   if (*check) return Check(index_dir);
+#ifdef QUARRY_HAVE_SERVER
+  if (*serve) return quarry::server::RunServer(serve_opts);
+#endif
   std::cout << app.help();
   return kExitOk;
 }

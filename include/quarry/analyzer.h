@@ -25,7 +25,10 @@
 //  4. Diacritic folding (default on) for Latin and Greek letters plus a few
 //     letters without a decomposition (`ı ə ø ł đ ħ æ œ`), and Russian `ё`.
 //  5. Stemming (Snowball, optional): every term also gets a stem token
-//     (TokenKind::kStem) at the same position. Exact terms are always kept,
+//     (TokenKind::kStem) at the same position. With diacritic folding on, the
+//     stemmer sees the folded term, so spellings that fold together share
+//     their stem (turn folding off for stemmers that need the diacritics,
+//     e.g. Turkish). Exact terms are always kept,
 //     so exact entity matching and phrases keep working with stemming on.
 //  6. Terms longer than max_term_bytes are cut at a UTF-8 boundary; the rest
 //     of the text is still analyzed. Nothing is ever dropped as a stop word.

@@ -369,7 +369,8 @@ class Analyzer::Impl : public analysis::WordSink {
     return std::string_view(arena).substr(p.cased_off, p.cased_len);
   }
 
-  // Appends the stem of a case-folded term (then diacritic-folded) to the
+  // Appends the stem of a case-folded term (diacritic-folded first when
+  // folding is on) to the
   // (empty) *dst. Stems are cached: natural text repeats a small vocabulary,
   // and libstemmer is most of the cost of a stemmed analysis.
   void AppendStem(std::string_view cased, std::string* dst,
@@ -381,12 +382,16 @@ class Analyzer::Impl : public analysis::WordSink {
     }
     const std::size_t base = dst->size();
     tmp->clear();
-    stemmer->Stem(cased, tmp);
     if (options.fold_diacritics) {
-      normalizer.FoldDiacritics(*tmp, dst);
+      // Stem the folded form, so that `résumé` and `resume` (which fold to
+      // one exact term) also share their stem.
+      std::string folded;
+      normalizer.FoldDiacritics(cased, &folded);
+      stemmer->Stem(folded, tmp);
     } else {
-      dst->append(*tmp);
+      stemmer->Stem(cased, tmp);
     }
+    dst->append(*tmp);
     TruncateUtf8(dst, base, options.max_term_bytes);
     if (stem_cache.size() >= kStemCacheEntries) stem_cache.clear();
     stem_cache.emplace(std::string(cased), dst->substr(base));

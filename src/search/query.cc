@@ -149,7 +149,7 @@ std::string Query::ToString() const {
         }
         s += "\"";
       }
-      if (n.slop) s += "~" + std::to_string(n.slop);
+      if (n.slop) s += std::string("~") + std::to_string(n.slop);
       return s;
     }
     case Kind::kNear: {

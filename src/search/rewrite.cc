@@ -420,7 +420,7 @@ std::string PlanNode::ToString(const Schema& schema) const {
     return f < schema.fields().size() ? schema.fields()[f].name : std::string("?");
   };
   auto boosted = [&](std::string s) {
-    if (boost != 1.0) s += "^" + std::to_string(boost);
+    if (boost != 1.0) s += std::string("^") + std::to_string(boost);
     return s;
   };
   switch (kind) {
@@ -434,10 +434,10 @@ std::string PlanNode::ToString(const Schema& schema) const {
         if (i) s += ' ';
         std::vector<std::string> alts;
         for (const auto& a : words[i].alternatives) alts.push_back(Join(a, " "));
-        s += alts.size() == 1 ? alts[0] : "(" + Join(alts, "|") + ")";
+        s += alts.size() == 1 ? alts[0] : std::string("(") + Join(alts, "|") + ")";
       }
       s += "\"";
-      if (slop) s += "~" + std::to_string(slop);
+      if (slop) s += std::string("~") + std::to_string(slop);
       return boosted(s);
     }
     case Kind::kNear:
@@ -445,10 +445,10 @@ std::string PlanNode::ToString(const Schema& schema) const {
                      Join(terms, " ") + ")");
     case Kind::kBool: {
       std::vector<std::string> parts;
-      for (const PlanNode& c : must) parts.push_back("+" + c.ToString(schema));
+      for (const PlanNode& c : must) parts.push_back(std::string("+") + c.ToString(schema));
       for (const PlanNode& c : should) parts.push_back(c.ToString(schema));
-      for (const PlanNode& c : must_not) parts.push_back("-" + c.ToString(schema));
-      return "(" + Join(parts, " ") + ")";
+      for (const PlanNode& c : must_not) parts.push_back(std::string("-") + c.ToString(schema));
+      return std::string("(") + Join(parts, " ") + ")";
     }
   }
   return "?";

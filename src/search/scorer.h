@@ -58,6 +58,8 @@ class Scorer {
   }
   virtual std::uint64_t Cost() const = 0;
   virtual Explanation Explain() = 0;
+  // Corruption met by this scorer or any scorer below it, or OK.
+  virtual Status status() const { return Status::OK(); }
 
  protected:
   std::uint32_t doc_ = kNotStarted;
@@ -91,6 +93,7 @@ class TermScorer final : public Scorer {
   std::uint64_t Cost() const override { return it_.doc_freq(); }
   Explanation Explain() override;
   index::PostingsIterator& postings() { return it_; }
+  Status status() const override { return it_.status(); }
   std::uint32_t freq() const { return it_.freq(); }
 
  private:
@@ -131,6 +134,10 @@ class ConjunctionScorer final : public Scorer {
   std::uint64_t Cost() const override { return by_cost_[0]->Cost(); }
   Explanation Explain() override;
   const std::vector<std::unique_ptr<Scorer>>& children() const { return children_; }
+  Status status() const override {
+    for (const auto& c : children_) QUARRY_RETURN_IF_ERROR(c->status());
+    return Status::OK();
+  }
 
  private:
   std::uint32_t DoNext(std::uint32_t target);
@@ -150,6 +157,10 @@ class DisjunctionScorer final : public Scorer {
   std::uint64_t Cost() const override { return cost_; }
   Explanation Explain() override;
   std::vector<std::unique_ptr<Scorer>>& children() { return children_; }
+  Status status() const override {
+    for (const auto& c : children_) QUARRY_RETURN_IF_ERROR(c->status());
+    return Status::OK();
+  }
 
  private:
   std::uint32_t Min();
@@ -169,6 +180,10 @@ class ReqOptScorer final : public Scorer {
   double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
   std::uint64_t Cost() const override { return req_->Cost(); }
   Explanation Explain() override;
+  Status status() const override {
+    QUARRY_RETURN_IF_ERROR(req_->status());
+    return opt_->status();
+  }
 
  private:
   bool OptHere();
@@ -188,6 +203,10 @@ class ReqExclScorer final : public Scorer {
   }
   std::uint64_t Cost() const override { return req_->Cost(); }
   Explanation Explain() override { return req_->Explain(); }
+  Status status() const override {
+    QUARRY_RETURN_IF_ERROR(req_->status());
+    return excl_->status();
+  }
 
  private:
   std::uint32_t Skip(std::uint32_t d);
@@ -225,7 +244,10 @@ class PhraseScorer final : public Scorer {
   double MaxScore() const override { return bm25_->weight; }
   std::uint64_t Cost() const override { return approx_->Cost(); }
   Explanation Explain() override;
-  const Status& status() const { return status_; }
+  Status status() const override {
+    QUARRY_RETURN_IF_ERROR(status_);
+    return approx_->status();
+  }
 
  private:
   std::uint32_t Confirm(std::uint32_t d);

@@ -286,18 +286,11 @@ class Searcher::Impl {
     }
   }
 
-  // Scorers of one segment, and what must be checked for corruption after.
+  // What scorers of one segment are built from.
   struct SegCtx {
     std::size_t seg = 0;
     const SegmentReader* reader = nullptr;
     const Prepared* prep = nullptr;
-    std::vector<TermScorer*> terms;
-    std::vector<PhraseScorer*> phrases;
-    Status Check() const {
-      for (TermScorer* t : terms) QUARRY_RETURN_IF_ERROR(t->postings().status());
-      for (PhraseScorer* p : phrases) QUARRY_RETURN_IF_ERROR(p->status());
-      return Status::OK();
-    }
   };
 
   std::string Label(const PlanNode& n) const { return n.ToString(schema()); }
@@ -310,7 +303,6 @@ class Searcher::Impl {
     auto t = std::make_unique<TermScorer>(
         ctx->reader, key, *it->second.per_seg[ctx->seg], params,
         schema().fields()[f].name + ":" + (stem ? "~" : "") + term);
-    ctx->terms.push_back(t.get());
     return t;
   }
 
@@ -362,7 +354,6 @@ class Searcher::Impl {
                 : std::make_unique<ConjunctionScorer>(std::move(word_approx));
         auto ps = std::make_unique<PhraseScorer>(std::move(approx), std::move(words), false,
                                                  n.slop, params, ctx->reader, Label(n));
-        ctx->phrases.push_back(ps.get());
         return ps;
       }
       case PlanNode::Kind::kNear: {
@@ -386,7 +377,6 @@ class Searcher::Impl {
                            : std::make_unique<ConjunctionScorer>(std::move(ts));
         auto ps = std::make_unique<PhraseScorer>(std::move(approx), std::move(words), true,
                                                  n.slop, params, ctx->reader, Label(n));
-        ctx->phrases.push_back(ps.get());
         return ps;
       }
       case PlanNode::Kind::kBool: {
@@ -507,6 +497,8 @@ class Searcher::Impl {
       std::size_t ness = 0;
       if (prune) {
         while (ness < n && !Competitive(prefix[ness + 1], theta)) ++ness;
+        // Documents only non-essential clauses match are never visited.
+        if (ness > 0) c->exact = false;
       }
       if (ness == n) {  // nothing in this window can compete
         c->exact = false;
@@ -600,7 +592,7 @@ class Searcher::Impl {
       } else {
         CollectGeneric(root.get(), del, bases[s], top, c);
       }
-      QUARRY_RETURN_IF_ERROR(ctx.Check());
+      QUARRY_RETURN_IF_ERROR(root->status());
     }
     return Status::OK();
   }
@@ -753,7 +745,7 @@ Result<std::uint64_t> Searcher::Count(const Query& query) const {
     for (std::uint32_t d = root->Next(); d != kNoMoreDocs; d = root->Next()) {
       if (!del || !del->IsDeleted(d)) ++count;
     }
-    QUARRY_RETURN_IF_ERROR(ctx.Check());
+    QUARRY_RETURN_IF_ERROR(root->status());
   }
   return count;
 }
@@ -787,11 +779,11 @@ Result<Explanation> Searcher::Explain(const Query& query, std::string_view id) c
     ctx.prep = &prep;
     std::unique_ptr<Scorer> root = impl_->Build(prep.plan(), &ctx);
     if (!root || root->Advance(local) != local) {
-      QUARRY_RETURN_IF_ERROR(ctx.Check());
+      if (root) QUARRY_RETURN_IF_ERROR(root->status());
       return Explanation{0, "no match: " + prep.plan().ToString(impl_->schema()), {}};
     }
     Explanation e = root->Explain();
-    QUARRY_RETURN_IF_ERROR(ctx.Check());
+    QUARRY_RETURN_IF_ERROR(root->status());
     return e;
   }
   return Status::NotFound("no document with id '" + std::string(id) + "'");
