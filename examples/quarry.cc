@@ -185,7 +185,8 @@ quarry::Schema CliSchema() {
   return s;
 }
 
-// Progress on a terminal: documents, MB, docs/s; silent when piped.
+// Progress on a terminal: documents, MB, docs/s, and an ETA when the input
+// size is known (files, not stdin); silent when piped.
 class Progress {
  public:
   explicit Progress(bool quiet = false)
@@ -198,6 +199,11 @@ class Progress {
     const double secs = std::chrono::duration<double>(now - start_).count();
     std::fprintf(stderr, "\r%10zu docs  %8.1f MB  %8.0f docs/s", docs, bytes / 1e6,
                  secs > 0 ? docs / secs : 0.0);
+    if (total_bytes_ > 0 && bytes > 0 && bytes <= total_bytes_ && secs > 0) {
+      const double eta = secs * static_cast<double>(total_bytes_ - bytes) /
+                         static_cast<double>(bytes);
+      std::fprintf(stderr, "  ETA %4.0f s", eta);
+    }
     std::fflush(stderr);
   }
   void Done() {
@@ -206,10 +212,13 @@ class Progress {
   double Seconds() const {
     return std::chrono::duration<double>(Clock::now() - start_).count();
   }
+  // The total input size in bytes (0: unknown, e.g. stdin).
+  void SetTotal(std::size_t total_bytes) { total_bytes_ = total_bytes; }
 
  private:
   using Clock = std::chrono::steady_clock;
   bool tty_;
+  std::size_t total_bytes_ = 0;
   Clock::time_point start_, last_;
 };
 
@@ -296,6 +305,17 @@ int IndexFiles(const std::string& path, const std::vector<std::string>& inputs,
     } else {
       files.push_back(in);
     }
+  }
+  {
+    std::size_t total = 0;
+    bool known = true;
+    for (const std::string& file : files) {
+      std::error_code ec;
+      const auto size = file == "-" ? 0 : std::filesystem::file_size(file, ec);
+      if (file == "-" || ec) known = false;
+      total += static_cast<std::size_t>(size);
+    }
+    if (known) progress.SetTotal(total);
   }
   for (const std::string& file : files) {
     const bool is_txt = file.size() > 4 && file.compare(file.size() - 4, 4, ".txt") == 0;
