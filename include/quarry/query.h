@@ -12,7 +12,10 @@
 //
 //  * Field: a leaf names one field, or "" for every text field of the schema
 //    (the leaf then matches when it matches in any of them and scores the sum
-//    of its per-field scores).
+//    of its per-field scores). For Text, each word may match in any field:
+//    Text("", "a b") is (title:a body:a) (title:b body:b), combined with `op`
+//    (when fields analyze the text into different numbers of words, each
+//    field is one clause instead).
 //  * Term(field, term): the exact index term `term` (no analysis; keyword
 //    values, or text terms as the analyzer produced them). TermKind::kStem
 //    matches the Snowball stem tokens of a text field instead.

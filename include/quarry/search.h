@@ -20,7 +20,8 @@
 // number of documents. boost = the field's schema boost times every Boost
 // above the leaf. A phrase scores like a term whose idf is the sum of its
 // words' idfs (a compound word counts the larger of its parts' sum and its
-// joined form) and whose tf is the phrase frequency (query.h).
+// joined form) and whose tf is the phrase frequency (query.h); Near likewise,
+// with the sum of the idfs of its listed terms.
 //
 // Top-k uses block-max pruning (per-block frequency and length bounds kept in
 // the index); it returns exactly the documents an exhaustive evaluation would,

@@ -6,9 +6,8 @@
 // positions (add_posting(term, position + 1); stems as positionless terms of
 // their own prefix). Random queries are translated to Xapian::Query (term,
 // AND, OR, AND_NOT, PHRASE with window = words + slop, NEAR, WILDCARD) and
-// the matching document sets must be equal: Xapian's, the
-// searcher's and the brute-force oracle's (so the oracle is checked by an
-// independent engine too).
+// the matching document sets must be equal: Xapian's, the searcher's and the
+// brute-force oracle's (so the oracle is checked by an independent engine).
 #include <gtest/gtest.h>
 #include <xapian.h>
 
