@@ -155,6 +155,12 @@ class Searcher::Impl {
     std::lock_guard<std::mutex> lock(mu);
     if (pool.size() < 64) pool.push_back(std::move(set));
   }
+  // Gives an acquired set back to the pool when the call ends.
+  struct Lease {
+    Impl* impl;
+    std::unique_ptr<AnalyzerSet>* set;
+    ~Lease() { impl->Release(std::move(*set)); }
+  };
 
   // The pieces of one query execution.
   struct Prepared {
@@ -414,6 +420,15 @@ class Searcher::Impl {
     return nullptr;
   }
 
+  // The scorer tree of the whole plan on segment s (null: no match there).
+  std::unique_ptr<Scorer> BuildRoot(const Prepared& prep, std::size_t s) const {
+    SegCtx ctx;
+    ctx.seg = s;
+    ctx.reader = (*segs)[s].reader.get();
+    ctx.prep = &prep;
+    return Build(prep.plan(), &ctx);
+  }
+
   static std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> v) {
     if (v.size() == 1) return std::move(v[0]);
     return std::make_unique<DisjunctionScorer>(std::move(v));
@@ -579,11 +594,7 @@ class Searcher::Impl {
   Status Run(const Prepared& prep, TopK* top, Counters* c) const {
     for (std::size_t s = 0; s < segs->size(); ++s) {
       const ReaderSegment& rs = (*segs)[s];
-      SegCtx ctx;
-      ctx.seg = s;
-      ctx.reader = rs.reader.get();
-      ctx.prep = &prep;
-      std::unique_ptr<Scorer> root = Build(prep.plan(), &ctx);
+      std::unique_ptr<Scorer> root = BuildRoot(prep, s);
       if (!root) continue;
       const DeleteSet* del = rs.deletes && rs.deletes->count() ? rs.deletes.get() : nullptr;
       auto* disj = dynamic_cast<DisjunctionScorer*>(root.get());
@@ -651,11 +662,7 @@ Result<Query> Searcher::Parse(std::string_view text, QueryParseOptions options,
 
 Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& options) const {
   QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
-  struct Return {
-    Impl* impl;
-    std::unique_ptr<AnalyzerSet>* set;
-    ~Return() { impl->Release(std::move(*set)); }
-  } give_back{impl_.get(), &analyzers};
+  Impl::Lease lease{impl_.get(), &analyzers};
 
   QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
   const std::size_t k = options.limit > SIZE_MAX - options.offset
@@ -716,20 +723,12 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
 
 Result<std::uint64_t> Searcher::Count(const Query& query) const {
   QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
-  struct Return {
-    Impl* impl;
-    std::unique_ptr<AnalyzerSet>* set;
-    ~Return() { impl->Release(std::move(*set)); }
-  } give_back{impl_.get(), &analyzers};
+  Impl::Lease lease{impl_.get(), &analyzers};
   QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
   std::uint64_t count = 0;
   for (std::size_t s = 0; s < impl_->segs->size(); ++s) {
     const ReaderSegment& rs = (*impl_->segs)[s];
-    Impl::SegCtx ctx;
-    ctx.seg = s;
-    ctx.reader = rs.reader.get();
-    ctx.prep = &prep;
-    std::unique_ptr<Scorer> root = impl_->Build(prep.plan(), &ctx);
+    std::unique_ptr<Scorer> root = impl_->BuildRoot(prep, s);
     if (!root) continue;
     const DeleteSet* del = rs.deletes && rs.deletes->count() ? rs.deletes.get() : nullptr;
     if (!del) {
@@ -752,11 +751,7 @@ Result<std::uint64_t> Searcher::Count(const Query& query) const {
 
 Result<Explanation> Searcher::Explain(const Query& query, std::string_view id) const {
   QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
-  struct Return {
-    Impl* impl;
-    std::unique_ptr<AnalyzerSet>* set;
-    ~Return() { impl->Release(std::move(*set)); }
-  } give_back{impl_.get(), &analyzers};
+  Impl::Lease lease{impl_.get(), &analyzers};
   QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
   const std::string key = index::IdKey(id);
   for (std::size_t s = 0; s < impl_->segs->size(); ++s) {
@@ -773,11 +768,7 @@ Result<Explanation> Searcher::Explain(const Query& query, std::string_view id) c
     }
     QUARRY_RETURN_IF_ERROR(it.status());
     if (local == kNoMoreDocs) continue;
-    Impl::SegCtx ctx;
-    ctx.seg = s;
-    ctx.reader = rs.reader.get();
-    ctx.prep = &prep;
-    std::unique_ptr<Scorer> root = impl_->Build(prep.plan(), &ctx);
+    std::unique_ptr<Scorer> root = impl_->BuildRoot(prep, s);
     if (!root || root->Advance(local) != local) {
       if (root) QUARRY_RETURN_IF_ERROR(root->status());
       return Explanation{0, "no match: " + prep.plan().ToString(impl_->schema()), {}};
