@@ -4,6 +4,7 @@
 #include <set>
 
 #include "index/index_internal.h"
+#include "util/coding.h"
 #include "quarry/index.h"
 
 namespace quarry {
@@ -93,11 +94,24 @@ void CheckSegment(const internal::ReaderSegment& s, const Schema& schema,
               "' disagree with the segment info");
     }
   }
-  // Stored fields: every document decodes and has an id.
+  // Stored fields: every document decodes, has an id first, and the id
+  // table holds the same id.
   std::uint32_t stored = 0;
-  Status st = seg.ForEachStored([&](std::uint32_t, std::string_view bytes) -> Status {
+  Status st = seg.ForEachStored([&](std::uint32_t doc, std::string_view bytes) -> Status {
     ++stored;
-    if (bytes.empty()) return Status::Corruption(seg.files()[5]->name() + ": document without id");
+    Reader r(bytes);
+    std::uint32_t no;
+    std::string_view id;
+    if (!r.ReadVarint32(&no) || no != 0 || !r.ReadLengthPrefixed(&id) || id.empty()) {
+      return Status::Corruption(seg.files()[5]->name() + ": document " +
+                                std::to_string(doc) + " without id");
+    }
+    auto table = seg.Id(doc);
+    if (!table.ok()) return table.status();
+    if (*table != id) {
+      return Status::Corruption(seg.files()[5]->name() + ": id table disagrees with the "
+                                "stored id of document " + std::to_string(doc));
+    }
     return Status::OK();
   });
   if (!st.ok()) problem(st.message());

@@ -19,7 +19,7 @@
 //   s<N>.doc              segment N: postings (doc ids, frequencies, skips)
 //   s<N>.pos              segment N: positions
 //   s<N>.nrm              segment N: norms (field lengths)
-//   s<N>.fdt              segment N: stored fields
+//   s<N>.fdt              segment N: stored fields and the id table
 //   s<N>_<G>.del          segment N: deleted documents, generation G
 //   *.tmp                 an unfinished file; removed on open
 #ifndef QUARRY_SRC_INDEX_FORMAT_H_
@@ -35,8 +35,8 @@
 namespace quarry::index {
 
 // On-disk format version: the one place it is defined.
-inline constexpr std::uint32_t kFormatVersion = 1;
-inline constexpr std::uint32_t kOldestReadableVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;  // 2: id table in .fdt
+inline constexpr std::uint32_t kOldestReadableVersion = 2;
 
 inline constexpr std::string_view kMagic = "QRRY";
 inline constexpr std::string_view kFooterMagic = "QEND";

@@ -22,6 +22,9 @@ inline constexpr std::uint32_t kStoredChunkDocs = 128;
 inline constexpr std::size_t kSkipEntrySize = 20;
 inline constexpr std::uint32_t kNoMoreDocs = 0xFFFFFFFFu;
 inline constexpr std::uint32_t kMaxDocsPerSegment = 0x7FFFFFF0u;
+inline constexpr std::uint32_t kIdGroupDocs = 64;   // ids per id-table group
+inline constexpr std::size_t kIdMaxBytes = 512;     // longest document id
+inline constexpr std::size_t kStoredTrailerSize = 28;
 inline constexpr std::uint32_t kValueGap = 100;  // positions between values
 // Positions are below 2^31 so that (delta << 1 | flag) fits 32 bits.
 inline constexpr std::uint32_t kMaxPosition = 0x7FFFFFFFu;

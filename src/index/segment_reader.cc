@@ -157,17 +157,26 @@ Status SegmentReader::Load(store::Directory* dir) {
   fdt_ = files_[kFdt]->bytes();
   {
     const std::string_view body = bodies[kFdt];
-    if (body.size() < 12) return Corrupt(kFdt, "too short", 0);
-    const char* t = body.data() + body.size() - 12;
+    if (body.size() < kStoredTrailerSize) return Corrupt(kFdt, "too short", 0);
+    const char* t = body.data() + body.size() - kStoredTrailerSize;
     const std::uint32_t nchunks = DecodeFixed32(t);
     const std::uint64_t index_off = DecodeFixed64(t + 4);
-    const std::uint64_t index_end = kHeaderSize + body.size() - 12;
+    const std::uint64_t ids_off = DecodeFixed64(t + 12);
+    const std::uint64_t ids_len = DecodeFixed64(t + 20);
+    const std::uint64_t index_end = kHeaderSize + body.size() - kStoredTrailerSize;
+    const std::uint64_t groups = (std::uint64_t{meta_.max_doc} + kIdGroupDocs - 1) / kIdGroupDocs;
     if (index_off < kHeaderSize || index_off > index_end ||
         (index_end - index_off) != static_cast<std::uint64_t>(nchunks) * 12 ||
-        (meta_.max_doc > 0 && nchunks == 0) || nchunks > meta_.max_doc) {
+        (meta_.max_doc > 0 && nchunks == 0) || nchunks > meta_.max_doc ||
+        ids_off < kHeaderSize || ids_off > index_off ||
+        ids_len > index_off - ids_off ||
+        index_off - ids_off - ids_len != groups * 8 + std::uint64_t{meta_.max_doc} * 2) {
       return Corrupt(kFdt, "bad stored-fields trailer", index_end);
     }
-    chunks_end_ = index_off;
+    chunks_end_ = ids_off;
+    id_bytes_ = fdt_.substr(ids_off, ids_len);
+    id_group_bases_ = fdt_.data() + ids_off + ids_len;
+    id_ends_ = id_group_bases_ + groups * 8;
     for (std::uint32_t c = 0; c < nchunks; ++c) {
       const char* e = fdt_.data() + index_off + 12ull * c;
       const std::uint32_t first = DecodeFixed32(e);
@@ -360,6 +369,23 @@ Result<StoredDocument> SegmentReader::Stored(std::uint32_t doc) const {
     }
   }
   return out;
+}
+
+Result<std::string_view> SegmentReader::Id(std::uint32_t doc) const {
+  if (doc >= meta_.max_doc) return Status::InvalidArgument("doc out of range");
+  const std::uint64_t base = DecodeFixed64(id_group_bases_ + 8ull * (doc / kIdGroupDocs));
+  const auto end_at = [this](std::uint32_t d) -> std::uint64_t {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(id_ends_) + 2ull * d;
+    return p[0] | (std::uint32_t{p[1]} << 8);
+  };
+  const std::uint64_t start = doc % kIdGroupDocs == 0 ? 0 : end_at(doc - 1);
+  const std::uint64_t end = end_at(doc);
+  if (start >= end || end - start > kIdMaxBytes || base > id_bytes_.size() ||
+      end > id_bytes_.size() - base) {
+    return Corrupt(kFdt, "bad id table entry for document " + std::to_string(doc),
+                   static_cast<std::uint64_t>(id_ends_ - fdt_.data()) + 2ull * doc);
+  }
+  return id_bytes_.substr(base + start, end - start);
 }
 
 Status SegmentReader::ForEachStored(

@@ -132,6 +132,9 @@ class SegmentReader {
 
   // The stored fields of `doc`, decoded.
   Result<StoredDocument> Stored(std::uint32_t doc) const;
+  // The external id of `doc`, from the uncompressed id table (no chunk is
+  // decompressed). The view lives as long as the segment.
+  Result<std::string_view> Id(std::uint32_t doc) const;
   // Calls fn(doc, stored-document bytes) for every document in order,
   // decompressing each chunk once (merging, checking).
   Status ForEachStored(
@@ -174,6 +177,10 @@ class SegmentReader {
   std::vector<std::uint32_t> chunk_first_doc_;
   std::vector<std::uint64_t> chunk_offset_;
   std::uint64_t chunks_end_ = 0;
+  // The id table (see segment_writer.cc): ids, group bases, 16-bit ends.
+  std::string_view id_bytes_;
+  const char* id_group_bases_ = nullptr;
+  const char* id_ends_ = nullptr;
 };
 
 // A segment's deletions at one generation. Immutable; safe to share.

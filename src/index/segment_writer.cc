@@ -54,8 +54,15 @@
 //                 Compressed[CompLength]      (zstd frame of Raw)
 //   Raw        := (DocLength:varint StoredDoc)^DocCount
 //   StoredDoc  := (FieldNo:varint Value:lp)*  (0 = id, 1+i = schema field i)
+//   IdTable    := IdBytes GroupBase:fixed64^ceil(MaxDoc/64) IdEnd:fixed16^MaxDoc
+//                 (every document's id again, uncompressed, so that a search
+//                 hit's id costs no decompression: the id of doc d is
+//                 IdBytes[GroupBase[d/64] + s, GroupBase[d/64] + IdEnd[d]),
+//                 s = 0 when d%64 == 0, else IdEnd[d-1]; ids are at most 512
+//                 bytes, so 64 of them fit the 16-bit ends)
 //   ChunkIndex := (FirstDoc:fixed32 ChunkOffset:fixed64)^NumChunks
 //   Trailer    := NumChunks:fixed32 ChunkIndexOffset:fixed64
+//                 IdTableOffset:fixed64 IdBytesLength:fixed64
 //
 // s<N>.si - segment info ("SINF"):
 //   Body := MaxDoc:fixed32 NumTerms:fixed64 FieldCount:varint
@@ -75,6 +82,9 @@
 // .doc: peace = 01 (gap-1 = 0 -> doc 0, freq 1); talks = 01 01 (docs 0, 1).
 // .pos: peace = 00 (position 0); talks = 02 00 (position 1 in doc 0,
 // position 0 in doc 1). .nrm: Bits 02, packed 06 (lengths 2 and 1).
+// .fdt, if the ids are "a" and "bc": one chunk, then the id table
+// 'a' 'b' 'c' | 00 00 00 00 00 00 00 00 (group 0 starts at 0) | 01 00 03 00
+// (ends 1 and 3), then the chunk index and the trailer.
 #include "index/segment_writer.h"
 
 #include <zstd.h>
@@ -241,6 +251,9 @@ class SegmentWriter::Impl {
   std::string chunk_index;
   std::uint32_t num_chunks = 0;
   std::string compressed;
+  std::string id_bytes;          // the id table (see the format above)
+  std::string id_group_bases;
+  std::string id_ends;
   std::vector<FieldStats> field_stats;
 
   Status Fail(Status s) {
@@ -494,6 +507,25 @@ Status SegmentWriter::AddNorms(std::size_t field,
 Status SegmentWriter::AddStored(std::string_view doc) {
   Impl& m = *impl_;
   if (m.stored_docs >= m.max_doc) return m.Fail(Status::Internal("too many stored docs"));
+  {
+    // The id (field 0) comes first in the stored-document form.
+    Reader r(doc);
+    std::uint32_t no;
+    std::string_view id;
+    if (!r.ReadVarint32(&no) || no != 0 || !r.ReadLengthPrefixed(&id) || id.empty() ||
+        id.size() > kIdMaxBytes) {
+      return m.Fail(Status::Internal("stored document without a valid id"));
+    }
+    if (m.stored_docs % kIdGroupDocs == 0) {
+      PutFixed64(&m.id_group_bases, m.id_bytes.size());
+    }
+    m.id_bytes.append(id);
+    const std::uint64_t base = DecodeFixed64(m.id_group_bases.data() +
+                                             m.id_group_bases.size() - 8);
+    const std::uint64_t end = m.id_bytes.size() - base;
+    m.id_ends.push_back(static_cast<char>(end & 0xFF));
+    m.id_ends.push_back(static_cast<char>(end >> 8));
+  }
   if (m.chunk_docs == 0) m.chunk_first_doc = m.stored_docs;
   PutVarint64(&m.chunk, doc.size());
   m.chunk.append(doc);
@@ -528,10 +560,16 @@ Result<SegmentMeta> SegmentWriter::Finish() {
   QUARRY_RETURN_IF_ERROR(m.tim().Append(trailer));
   // Stored fields tail.
   QUARRY_RETURN_IF_ERROR(m.FlushChunk());
+  const std::uint64_t id_table_offset = m.fdt().offset();
+  QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.id_bytes));
+  QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.id_group_bases));
+  QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.id_ends));
   const std::uint64_t chunk_index_offset = m.fdt().offset();
   trailer.clear();
   PutFixed32(&trailer, m.num_chunks);
   PutFixed64(&trailer, chunk_index_offset);
+  PutFixed64(&trailer, id_table_offset);
+  PutFixed64(&trailer, m.id_bytes.size());
   QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.chunk_index));
   QUARRY_RETURN_IF_ERROR(m.fdt().Append(trailer));
   for (FileOut& f : m.files) QUARRY_RETURN_IF_ERROR(f.Finish());

@@ -697,7 +697,15 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
     const auto it = std::upper_bound(impl_->bases.begin(), impl_->bases.end(), hit.doc);
     const std::size_t s = static_cast<std::size_t>(it - impl_->bases.begin()) - 1;
     const auto local = static_cast<std::uint32_t>(hit.doc - impl_->bases[s]);
-    QUARRY_ASSIGN_OR_RETURN(StoredDocument sd, (*impl_->segs)[s].reader->Stored(local));
+    const index::SegmentReader& seg = *(*impl_->segs)[s].reader;
+    if (snippet_fields.empty() && !options.load_fields) {
+      // The id alone comes from the id table: no chunk to decompress.
+      QUARRY_ASSIGN_OR_RETURN(std::string_view id, seg.Id(local));
+      hit.id = std::string(id);
+      result.hits.push_back(std::move(hit));
+      continue;
+    }
+    QUARRY_ASSIGN_OR_RETURN(StoredDocument sd, seg.Stored(local));
     hit.id = std::move(sd.id);
     for (std::size_t f : snippet_fields) {
       const std::string& name = schema.fields()[f].name;

@@ -243,5 +243,60 @@ TEST(Postings, OutOfOrderInputIsRefused) {
   EXPECT_FALSE((*w)->AddPosting(5, 1, nullptr, 0).ok());
 }
 
+// The id table: every document's id read back without decompression, across
+// 64-document group boundaries, with ids of 1 and 512 bytes; Check-style
+// agreement with the stored form; refusal of documents without an id.
+TEST(Postings, IdTableRoundTrip) {
+  auto dir = store::NewMemoryDirectory();
+  auto schema = TestSchema();
+  std::mt19937 rng(7);
+  const std::uint32_t max_doc = 64 * 5 + 3;
+  std::vector<std::string> ids;
+  for (std::uint32_t d = 0; d < max_doc; ++d) {
+    std::size_t len = 1 + rng() % 40;
+    if (d % 64 == 63 || d % 97 == 0) len = 512;  // groups full of the longest ids
+    if (d % 64 >= 60) len = 512;
+    std::string id(len, 'a');
+    for (char& c : id) c = static_cast<char>('a' + rng() % 26);
+    id += std::to_string(d);
+    if (id.size() > 512) id.erase(0, id.size() - 512);
+    ids.push_back(id);
+  }
+  auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), max_doc, 1);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->AddNorms(0, std::vector<std::uint32_t>(max_doc, 1)).ok());
+  {
+    std::string no_id;
+    AppendStoredField(&no_id, 1, "body only");
+    auto w2 = SegmentWriter::Create(dir.get(), 2, schema.get(), 1, 1);
+    ASSERT_TRUE(w2.ok());
+    EXPECT_FALSE((*w2)->AddStored(no_id).ok());
+    std::string too_long;
+    AppendStoredField(&too_long, 0, std::string(513, 'x'));
+    auto w3 = SegmentWriter::Create(dir.get(), 3, schema.get(), 1, 1);
+    ASSERT_TRUE(w3.ok());
+    EXPECT_FALSE((*w3)->AddStored(too_long).ok());
+  }
+  for (const std::string& id : ids) {
+    std::string stored;
+    AppendStoredField(&stored, 0, id);
+    AppendStoredField(&stored, 1, "text of " + id);
+    ASSERT_TRUE((*w)->AddStored(stored).ok());
+  }
+  auto meta = (*w)->Finish();
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  auto seg = SegmentReader::Open(dir.get(), *meta, schema);
+  ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+  for (std::uint32_t d = 0; d < max_doc; ++d) {
+    auto id = (*seg)->Id(d);
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ASSERT_EQ(*id, ids[d]) << "doc " << d;
+    auto sd = (*seg)->Stored(d);
+    ASSERT_TRUE(sd.ok());
+    ASSERT_EQ(sd->id, ids[d]);
+  }
+  EXPECT_FALSE((*seg)->Id(max_doc).ok());
+}
+
 }  // namespace
 }  // namespace quarry::index
