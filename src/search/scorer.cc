@@ -2,6 +2,7 @@
 #include "search/scorer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace quarry::search {
@@ -264,9 +265,42 @@ PhraseScorer::PhraseScorer(std::unique_ptr<Scorer> approx, std::vector<Word> wor
   }
 }
 
+double PhraseScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
+  if (near_) return Scorer::BlockBound(target, up_to);
+  std::uint64_t freq = 0;
+  std::uint32_t norm = UINT32_MAX, last = kLastDoc;
+  for (const Alt& alt : words_[0].alts) {
+    const index::PostingsIterator::BlockBound b = alt.terms[0]->postings().ShallowBound(target);
+    if (b.max_freq == 0) continue;  // this alternative has no documents left
+    freq += b.max_freq;
+    norm = std::min(norm, b.min_norm);
+    last = std::min(last, b.last_doc);
+  }
+  *up_to = last;
+  if (freq == 0) return 0;
+  const double dl = bm25_->norm_field >= 0 ? static_cast<double>(norm) : 0.0;
+  return bm25_->Score(static_cast<double>(freq), dl);
+}
+
 std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
   while (d != kNoMoreDocs) {
     doc_ = d;
+    if (!near_ && min_competitive_ > -1e300) {
+      // Bound this document's score before reading any position.
+      std::uint64_t bound_freq = 0;
+      for (const Alt& alt : words_[0].alts) {
+        if (alt.conj->doc() == d) bound_freq += alt.terms[0]->freq();
+      }
+      const double dl = bm25_->norm_field >= 0
+                            ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), d)
+                            : 0.0;
+      const double bound = bm25_->Score(static_cast<double>(bound_freq), dl);
+      if (!(bound + std::abs(bound) * 1e-9 > min_competitive_)) {
+        pruned_ = true;
+        d = approx_->Next();
+        continue;
+      }
+    }
     // Load the positions of every alternative on this document.
     bool ok = true;
     for (std::size_t w = 0; w < words_.size() && ok; ++w) {

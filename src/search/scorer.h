@@ -58,6 +58,14 @@ class Scorer {
   }
   virtual std::uint64_t Cost() const = 0;
   virtual Explanation Explain() = 0;
+  // The collector's promise: from now on only documents scoring above
+  // `theta` (within Competitive()'s tolerance) can enter the results, so the
+  // scorer may skip documents whose bound is below it without verifying
+  // them. Thresholds never decrease. Only the root is told.
+  virtual void SetMinCompetitive(double theta) { (void)theta; }
+  // True once the scorer skipped a possibly matching document that way
+  // (totals are then a lower bound).
+  virtual bool Pruned() const { return false; }
   // Corruption met by this scorer or any scorer below it, or OK.
   virtual Status status() const { return Status::OK(); }
 
@@ -201,6 +209,8 @@ class ReqExclScorer final : public Scorer {
   double BlockBound(std::uint32_t target, std::uint32_t* up_to) override {
     return req_->BlockBound(target, up_to);
   }
+  void SetMinCompetitive(double theta) override { req_->SetMinCompetitive(theta); }
+  bool Pruned() const override { return req_->Pruned(); }
   std::uint64_t Cost() const override { return req_->Cost(); }
   Explanation Explain() override { return req_->Explain(); }
   Status status() const override {
@@ -242,6 +252,13 @@ class PhraseScorer final : public Scorer {
   }
   // freq / (freq + K) < 1.
   double MaxScore() const override { return bm25_->weight; }
+  // Phrases (not Near): a phrase occurs at most as often as the first terms
+  // of its first word's alternatives, so their (frequency, length) bounds
+  // bound the phrase's score; the same holds per document, which lets
+  // Confirm() skip candidates below the threshold without reading positions.
+  double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
+  void SetMinCompetitive(double theta) override { min_competitive_ = theta; }
+  bool Pruned() const override { return pruned_; }
   std::uint64_t Cost() const override { return approx_->Cost(); }
   Explanation Explain() override;
   Status status() const override {
@@ -264,6 +281,8 @@ class PhraseScorer final : public Scorer {
   const index::SegmentReader* seg_;
   std::string label_;
   std::uint32_t freq_ = 0;
+  double min_competitive_ = -1e300;
+  bool pruned_ = false;
   // Positions of each (word, alt, term) on the current document; `here`
   // says whether the alternative is on the document.
   std::vector<std::vector<std::vector<std::vector<index::PosEntry>>>> pos_;

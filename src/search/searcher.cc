@@ -446,6 +446,7 @@ class Searcher::Impl {
     std::uint32_t up_to = 0;
     double bound = 0;
     bool have_bound = false;
+    if (prune && top->full()) root->SetMinCompetitive(top->Threshold());
     std::uint32_t d = root->Next();
     while (d != kNoMoreDocs) {
       if (prune && top->full()) {
@@ -470,11 +471,17 @@ class Searcher::Impl {
       }
       if (!del || !del->IsDeleted(d)) {
         ++c->count;
-        top->Add(root->Score(), base + d);
-        if (!prune && c->count >= c->threshold) prune = true;
+        const bool changed = top->Add(root->Score(), base + d);
+        if (!prune && c->count >= c->threshold) {
+          prune = true;
+          if (top->full()) root->SetMinCompetitive(top->Threshold());
+        } else if (prune && changed) {
+          root->SetMinCompetitive(top->Threshold());
+        }
       }
       d = root->Next();
     }
+    if (root->Pruned()) c->exact = false;
   }
 
   static void CollectMaxScore(std::vector<std::unique_ptr<Scorer>>& cl, const DeleteSet* del,

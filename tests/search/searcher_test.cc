@@ -215,10 +215,19 @@ TEST_P(SearcherPruning, PrunedEqualsExhaustive) {
     queries.push_back(Query::Text("body", word() + " " + word() + " " + word() + " " +
                                               word() + " " + word()));
     queries.push_back(Query::Phrase("body", word() + " " + word()));
+    // Phrase bounds: per block (BlockBound) and per candidate (Confirm skips
+    // documents below the threshold without reading positions).
+    queries.push_back(Query::Phrase("body", word() + " " + word() + " " + word(), 2));
+    queries.push_back(Query::Phrase("", word() + " " + word()));
+    queries.push_back(Query::Bool({{Occur::kMust, Query::Phrase("body", word() + " " + word())},
+                                   {Occur::kMustNot, Query::Text("", word())}}));
+    queries.push_back(Query::Or({Query::Phrase("body", word() + " " + word()),
+                                 Query::Phrase("body", word() + " " + word())}));
     queries.push_back(Query::Bool({{Occur::kMust, Query::Text("", word())},
                                    {Occur::kShould, Query::Text("", word())},
                                    {Occur::kMustNot, Query::Text("", word())}}));
   }
+  std::size_t pruned_phrases = 0;  // phrase queries whose pruned total is a bound
   for (const Query& q : queries) {
     for (std::size_t k : {1u, 10u, 100u}) {
       SearchOptions exact;
@@ -238,12 +247,16 @@ TEST_P(SearcherPruning, PrunedEqualsExhaustive) {
       EXPECT_LE(b->total_hits, a->total_hits);
       if (b->total_exact) {
         EXPECT_EQ(b->total_hits, a->total_hits);
+      } else if (q.kind() == Query::Kind::kPhrase && q.node().field == "body") {
+        ++pruned_phrases;  // one field's phrase alone: the PhraseScorer is the root
       }
       auto n = (*s)->Count(q);
       ASSERT_TRUE(n.ok());
       EXPECT_EQ(*n, a->total_hits) << q.ToString();
     }
   }
+  // The pruned paths were taken for phrases, not just allowed.
+  EXPECT_GT(pruned_phrases, 20u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SearcherPruning, testing::Values(1, 2));
