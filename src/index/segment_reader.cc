@@ -15,12 +15,24 @@ namespace {
 enum FileSlot : std::size_t { kSi = 0, kTim, kDoc, kPos, kNrm, kFdt };
 
 // A varint read at *pos in `data` (bounds-checked).
-bool GetVarint32(std::string_view data, std::size_t* pos, std::uint32_t* v) {
+bool GetVarint32Slow(std::string_view data, std::size_t* pos, std::uint32_t* v) {
   if (*pos > data.size()) return false;
   Reader r(data.substr(*pos));
   if (!r.ReadVarint32(v)) return false;
   *pos += r.position();
   return true;
+}
+// Positions and tails are mostly one-byte varints: decode those inline.
+inline bool GetVarint32(std::string_view data, std::size_t* pos, std::uint32_t* v) {
+  if (*pos < data.size()) {
+    const auto b = static_cast<std::uint8_t>(data[*pos]);
+    if (b < 0x80) {
+      *v = b;
+      ++*pos;
+      return true;
+    }
+  }
+  return GetVarint32Slow(data, pos, v);
 }
 bool GetVarint64(std::string_view data, std::size_t* pos, std::uint64_t* v) {
   if (*pos > data.size()) return false;

@@ -256,6 +256,11 @@ PhraseScorer::PhraseScorer(std::unique_ptr<Scorer> approx, std::vector<Word> wor
       bm25_(bm25), seg_(seg), label_(std::move(label)) {
   pos_.resize(words_.size());
   here_.resize(words_.size());
+  ends_.resize(words_.size() + 1);
+  unit_words_ = !near_ && slop_ == 0;
+  for (const Word& w : words_) {
+    unit_words_ = unit_words_ && w.alts.size() == 1 && w.alts[0].terms.size() == 1;
+  }
   for (std::size_t w = 0; w < words_.size(); ++w) {
     pos_[w].resize(words_[w].alts.size());
     here_[w].resize(words_[w].alts.size());
@@ -373,7 +378,7 @@ bool PhraseScorer::AltEnds(std::size_t w, std::size_t a, std::size_t t, std::uin
 // Can words w.. match, word w starting in [start, start + budget]?
 bool PhraseScorer::MatchFrom(std::size_t w, std::uint32_t start, std::uint32_t budget) {
   if (w == words_.size()) return true;
-  std::vector<std::uint32_t> ends;
+  std::vector<std::uint32_t>& ends = ends_[w];  // one scratch list per depth
   for (std::size_t a = 0; a < words_[w].alts.size(); ++a) {
     if (!here_[w][a]) continue;
     const auto& first = pos_[w][a][0];
@@ -392,9 +397,45 @@ bool PhraseScorer::MatchFrom(std::size_t w, std::uint32_t start, std::uint32_t b
   return false;
 }
 
+std::uint32_t PhraseScorer::UnitFrequency() {
+  // Word w must sit at exactly s + w: one merge pass over the lists.
+  const std::size_t n = words_.size();
+  cursor_.assign(n, 0);
+  const std::vector<index::PosEntry>& first = pos_[0][0][0];
+  std::uint32_t freq = 0;
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    const std::uint32_t s = first[i].position;
+    if (i > 0 && first[i - 1].position == s) continue;
+    bool ok = true;
+    for (std::size_t w = 1; w < n && ok; ++w) {
+      const std::vector<index::PosEntry>& list = pos_[w][0][0];
+      const std::uint64_t t = std::uint64_t{s} + w;
+      std::size_t& c = cursor_[w];
+      while (c < list.size() && list[c].position < t) ++c;
+      if (c == list.size()) return freq;  // later starts cannot match either
+      ok = list[c].position == t;
+    }
+    freq += ok;
+  }
+  return freq;
+}
+
 std::uint32_t PhraseScorer::Frequency() {
+  if (unit_words_) {
+    bool unit = true;  // every token on this document is one position long
+    for (std::size_t w = 0; w < words_.size() && unit; ++w) {
+      for (const index::PosEntry& e : pos_[w][0][0]) {
+        if (e.length != 1) {
+          unit = false;
+          break;
+        }
+      }
+    }
+    if (unit) return UnitFrequency();
+  }
   // Candidate starts: positions of the first terms of word 0.
-  std::vector<std::uint32_t> starts;
+  std::vector<std::uint32_t>& starts = starts_;
+  starts.clear();
   for (std::size_t w = 0; w < (near_ ? words_.size() : 1); ++w) {
     for (std::size_t a = 0; a < words_[w].alts.size(); ++a) {
       if (!here_[w][a]) continue;
@@ -415,8 +456,8 @@ std::uint32_t PhraseScorer::Frequency() {
     }
     return freq;
   }
+  std::vector<std::uint32_t>& ends = ends_[0];
   for (std::uint32_t s : starts) {
-    std::vector<std::uint32_t> ends;
     bool found = false;
     for (std::size_t a = 0; a < words_[0].alts.size() && !found; ++a) {
       if (!here_[0][a]) continue;

@@ -269,6 +269,9 @@ class PhraseScorer final : public Scorer {
  private:
   std::uint32_t Confirm(std::uint32_t d);
   std::uint32_t Frequency();
+  // Frequency() when every word is one term and every token on the document
+  // is one position long (most exact phrases): a linear merge.
+  std::uint32_t UnitFrequency();
   bool MatchFrom(std::size_t w, std::uint32_t start, std::uint32_t budget);
   bool AltEnds(std::size_t w, std::size_t a, std::size_t t, std::uint32_t p,
                std::vector<std::uint32_t>* ends);
@@ -287,6 +290,12 @@ class PhraseScorer final : public Scorer {
   // says whether the alternative is on the document.
   std::vector<std::vector<std::vector<std::vector<index::PosEntry>>>> pos_;
   std::vector<std::vector<char>> here_;
+  // Scratch (kept to avoid allocating per document): candidate starts, and
+  // the ends of word w's alternatives while MatchFrom(w) runs.
+  std::vector<std::uint32_t> starts_;
+  std::vector<std::vector<std::uint32_t>> ends_;
+  std::vector<std::size_t> cursor_;
+  bool unit_words_ = false;  // exact phrase of single-term words
   Status status_;
 };
 
