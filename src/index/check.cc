@@ -59,6 +59,18 @@ void CheckSegment(const internal::ReaderSegment& s, const Schema& schema,
         problem(seg.doc_name() + ": field length below the term's bound");
         break;
       }
+      {
+        // The block's skip pairs must cover this posting.
+        const auto bound = p.CurrentBound();
+        const std::uint32_t n =
+            norm_field >= 0 ? seg.Norm(static_cast<std::size_t>(norm_field), d) : 0;
+        if (!((p.freq() <= bound.freq[0] && n >= bound.norm[0]) ||
+              (p.freq() <= bound.freq[1] && n >= bound.norm[1]))) {
+          problem(seg.doc_name() + ": a posting of document " + std::to_string(d) +
+                  " exceeds its block's score bound");
+          break;
+        }
+      }
       if (!p.Positions(&positions).ok()) break;
       if (index::KeyHasPositions(schema, key) && positions.size() != p.freq()) {
         problem(seg.pos_name() + ": position count differs from frequency");

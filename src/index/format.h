@@ -35,8 +35,8 @@
 namespace quarry::index {
 
 // On-disk format version: the one place it is defined.
-inline constexpr std::uint32_t kFormatVersion = 2;  // 2: id table in .fdt
-inline constexpr std::uint32_t kOldestReadableVersion = 2;
+inline constexpr std::uint32_t kFormatVersion = 3;  // 2: id table; 3: two skip pairs
+inline constexpr std::uint32_t kOldestReadableVersion = 3;
 
 inline constexpr std::string_view kMagic = "QRRY";
 inline constexpr std::string_view kFooterMagic = "QEND";

@@ -614,9 +614,19 @@ std::uint32_t PostingsIterator::Advance(std::uint32_t target) {
   return doc_ = docs_[idx_];
 }
 
+namespace {
+PostingsIterator::BlockBound MakeBound(std::uint32_t last, std::uint32_t f0, std::uint32_t n0,
+                                       std::uint32_t f1, std::uint32_t n1) {
+  return {last, std::max(f0, f1), std::min(n0, n1), {f0, f1}, {n0, n1}};
+}
+}  // namespace
+
 PostingsIterator::BlockBound PostingsIterator::ShallowBound(std::uint32_t target) {
-  if (!status_.ok() || num_blocks_ == 0) return {kNoMoreDocs, 0, 0};
-  if (skip_bytes_.empty()) return {kNoMoreDocs - 1, info_.max_freq, info_.min_norm};
+  if (!status_.ok() || num_blocks_ == 0) return MakeBound(kNoMoreDocs, 0, 0, 0, 0);
+  if (skip_bytes_.empty()) {
+    return MakeBound(kNoMoreDocs - 1, info_.max_freq, info_.min_norm, info_.max_freq,
+                     info_.min_norm);
+  }
   auto last = [&](std::uint32_t k) {
     return DecodeFixed32(skip_bytes_.data() + std::size_t{k} * kSkipEntrySize);
   };
@@ -624,9 +634,23 @@ PostingsIterator::BlockBound PostingsIterator::ShallowBound(std::uint32_t target
   if (block_ != UINT32_MAX && block_ > k) k = block_;
   while (k < num_blocks_ && last(k) < target) ++k;
   shallow_ = k;
-  if (k >= num_blocks_) return {kNoMoreDocs, 0, 0};
+  if (k >= num_blocks_) return MakeBound(kNoMoreDocs, 0, 0, 0, 0);
   const char* e = skip_bytes_.data() + std::size_t{k} * kSkipEntrySize;
-  return {DecodeFixed32(e), DecodeFixed32(e + 12), DecodeFixed32(e + 16)};
+  return MakeBound(DecodeFixed32(e), DecodeFixed32(e + 12), DecodeFixed32(e + 16),
+                   DecodeFixed32(e + 20), DecodeFixed32(e + 24));
+}
+
+PostingsIterator::BlockBound PostingsIterator::CurrentBound() const {
+  if (!status_.ok() || num_blocks_ == 0 || block_ >= num_blocks_) {
+    return MakeBound(kNoMoreDocs, 0, 0, 0, 0);
+  }
+  if (skip_bytes_.empty()) {
+    return MakeBound(kNoMoreDocs - 1, info_.max_freq, info_.min_norm, info_.max_freq,
+                     info_.min_norm);
+  }
+  const char* e = skip_bytes_.data() + std::size_t{block_} * kSkipEntrySize;
+  return MakeBound(DecodeFixed32(e), DecodeFixed32(e + 12), DecodeFixed32(e + 16),
+                   DecodeFixed32(e + 20), DecodeFixed32(e + 24));
 }
 
 Status PostingsIterator::Positions(std::vector<PosEntry>* out) {

@@ -48,16 +48,22 @@ class PostingsIterator {
 
   // Block-max support. The block that holds the first document >= target
   // (without moving the iterator or decoding the block): its last document
-  // and its (max frequency, min field length) bound. Past the last block:
-  // last_doc = kNoMoreDocs and max_freq = 0. Terms without a skip table
+  // and two (frequency, field length) pairs such that every posting (f, n)
+  // of the block has f <= freq[i] and n >= norm[i] for some i; and the
+  // coarse pair (max_freq, min_norm) covering both. Past the last block:
+  // last_doc = kNoMoreDocs and all frequencies 0. Terms without a skip table
   // (fewer than 128 documents) form one block bounded by the dictionary's
   // pair. Targets must not decrease between calls.
   struct BlockBound {
     std::uint32_t last_doc;
     std::uint32_t max_freq;
     std::uint32_t min_norm;
+    std::uint32_t freq[2];
+    std::uint32_t norm[2];
   };
   BlockBound ShallowBound(std::uint32_t target);
+  // The bound of the current block (after Next()/Advance() found a doc).
+  BlockBound CurrentBound() const;
   const TermInfo& info() const { return info_; }
 
  private:

@@ -31,10 +31,15 @@
 //   SkipTable    := SkipEntry^ceil(DocFreq/128), present iff DocFreq >= 128,
 //                   starting at DocOffset + DocLength
 //   SkipEntry    := LastDoc:fixed32 BlockOffset:fixed32 PosOffset:fixed32
-//                   MaxFreq:fixed32 MinNorm:fixed32
+//                   (Freq:fixed32 Norm:fixed32)^2
 //                   (BlockOffset relative to DocOffset, PosOffset relative to
-//                   the term's PosOffset; MaxFreq/MinNorm: the block's best
-//                   (frequency, field length) pair for block-max scoring)
+//                   the term's PosOffset. The two (frequency, field length)
+//                   pairs bound the block for block-max scoring: every
+//                   posting (f, n) of the block has f <= Freq and n >= Norm
+//                   for at least one of them. They are the block's Pareto
+//                   frontier of (high f, low n) cut in two where a BM25-like
+//                   proxy (k1 1.2, b 0.75, the block's mean length) loses
+//                   least; equal pairs when one suffices.)
 // Terms with DocFreq < 128 use the dictionary's MaxFreq/MinNorm as the bound.
 //
 // s<N>.pos - positions ("POSN"), only for exact text terms. For each term at
@@ -236,7 +241,7 @@ class SegmentWriter::Impl {
   std::uint64_t term_pos_start = 0;
   std::uint32_t docs[kPostingBlock], freqs[kPostingBlock];
   std::uint32_t in_block = 0;
-  std::uint32_t block_max_freq = 0, block_min_norm = 0;
+  std::uint32_t norms[kPostingBlock];
   std::uint64_t block_pos_start = 0;
   std::int64_t prev_doc = -1;
   std::string skips;
@@ -293,11 +298,51 @@ class SegmentWriter::Impl {
     PutFixed32(&skips, docs[in_block - 1]);
     PutFixed32(&skips, static_cast<std::uint32_t>(block_offset));
     PutFixed32(&skips, static_cast<std::uint32_t>(block_pos_start));
-    PutFixed32(&skips, block_max_freq);
-    PutFixed32(&skips, block_min_norm);
+    std::uint32_t pairs[4];
+    BlockImpacts(pairs);
+    for (std::uint32_t v : pairs) PutFixed32(&skips, v);
     prev_doc = docs[in_block - 1];
     in_block = 0;
     return Status::OK();
+  }
+
+  // The two (freq, norm) pairs of the block's skip entry (see the format).
+  void BlockImpacts(std::uint32_t out[4]) {
+    // The frontier: by frequency descending, keep a posting only if it is
+    // shorter than every posting with a higher frequency.
+    std::pair<std::uint32_t, std::uint32_t> fn[kPostingBlock];
+    double total = 0;
+    for (std::uint32_t i = 0; i < in_block; ++i) {
+      fn[i] = {freqs[i], norms[i]};
+      total += norms[i];
+    }
+    std::sort(fn, fn + in_block, [](const auto& a, const auto& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    std::uint32_t m = 0;
+    for (std::uint32_t i = 0; i < in_block; ++i) {
+      if (m == 0 || fn[i].second < fn[m - 1].second) fn[m++] = fn[i];
+    }
+    // fn[0..m): frequencies and lengths both decreasing. Cut into a head
+    // [0, j) and a tail [j, m); each becomes (its first f, its last n).
+    const double avg = std::max(1.0, total / in_block);
+    auto proxy = [avg](std::uint32_t f, std::uint32_t n) {
+      return f / (f + 1.2 * (0.25 + 0.75 * n / avg));
+    };
+    std::uint32_t best = m;  // m: one pair (the whole frontier)
+    double best_cost = proxy(fn[0].first, fn[m - 1].second);
+    for (std::uint32_t j = 1; j < m; ++j) {
+      const double cost = std::max(proxy(fn[0].first, fn[j - 1].second),
+                                   proxy(fn[j].first, fn[m - 1].second));
+      if (cost < best_cost) {
+        best_cost = cost;
+        best = j;
+      }
+    }
+    out[0] = fn[0].first;
+    out[1] = fn[best - 1].second;
+    out[2] = best < m ? fn[best].first : out[0];
+    out[3] = best < m ? fn[m - 1].second : out[1];
   }
 
   Status WriteDictEntry(std::string_view key) {
@@ -423,8 +468,6 @@ Status SegmentWriter::AddPosting(std::uint32_t doc, std::uint32_t freq,
   }
   if (m.in_block == 0) {
     m.block_pos_start = m.pos().offset() - m.term_pos_start;
-    m.block_max_freq = 0;
-    m.block_min_norm = UINT32_MAX;
   }
   if (m.has_positions) {
     m.scratch.clear();
@@ -445,9 +488,8 @@ Status SegmentWriter::AddPosting(std::uint32_t doc, std::uint32_t freq,
   }
   m.docs[m.in_block] = doc;
   m.freqs[m.in_block] = freq;
+  m.norms[m.in_block] = norm;
   ++m.in_block;
-  m.block_max_freq = std::max(m.block_max_freq, freq);
-  m.block_min_norm = std::min(m.block_min_norm, norm);
   m.info.max_freq = std::max(m.info.max_freq, freq);
   m.info.min_norm = std::min(m.info.min_norm, norm);
   ++m.info.doc_freq;

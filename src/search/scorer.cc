@@ -56,7 +56,7 @@ double TermScorer::Bound(std::uint32_t max_freq, std::uint32_t min_norm) const {
 double TermScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
   const index::PostingsIterator::BlockBound b = it_.ShallowBound(target);
   *up_to = b.last_doc >= kLastDoc ? kLastDoc : b.last_doc;
-  return Bound(b.max_freq, b.min_norm);
+  return std::max(Bound(b.freq[0], b.norm[0]), Bound(b.freq[1], b.norm[1]));
 }
 
 Explanation TermScorer::Explain() {
@@ -272,6 +272,18 @@ PhraseScorer::PhraseScorer(std::unique_ptr<Scorer> approx, std::vector<Word> wor
 
 double PhraseScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
   if (near_) return Scorer::BlockBound(target, up_to);
+  auto score = [this](std::uint64_t freq, std::uint32_t norm) {
+    if (freq == 0) return 0.0;
+    const double dl = bm25_->norm_field >= 0 ? static_cast<double>(norm) : 0.0;
+    return bm25_->Score(static_cast<double>(freq), dl);
+  };
+  if (words_[0].alts.size() == 1) {
+    // One alternative: each of its document's (f, n) is under one pair.
+    const index::PostingsIterator::BlockBound b =
+        words_[0].alts[0].terms[0]->postings().ShallowBound(target);
+    *up_to = std::min(b.last_doc, kLastDoc);
+    return std::max(score(b.freq[0], b.norm[0]), score(b.freq[1], b.norm[1]));
+  }
   std::uint64_t freq = 0;
   std::uint32_t norm = UINT32_MAX, last = kLastDoc;
   for (const Alt& alt : words_[0].alts) {
@@ -282,9 +294,7 @@ double PhraseScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
     last = std::min(last, b.last_doc);
   }
   *up_to = last;
-  if (freq == 0) return 0;
-  const double dl = bm25_->norm_field >= 0 ? static_cast<double>(norm) : 0.0;
-  return bm25_->Score(static_cast<double>(freq), dl);
+  return score(freq, norm);
 }
 
 std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
