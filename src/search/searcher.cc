@@ -539,11 +539,14 @@ class Searcher::Impl {
           if (search::Behind(s->doc(), target)) s->Advance(target);
           d = std::min(d, s->doc());
         }
-        if (d == kNoMoreDocs) {
-          if (ness > 0) c->exact = false;
-          return;
-        }
-        if (d > wend) {
+        if (d == kNoMoreDocs || d > wend) {
+          // The essential clauses have nothing more in this window. The
+          // others could not compete here, but their later blocks may (a
+          // frequent clause's better block after a rare clause ran out).
+          if (wend >= kLastDoc) {
+            if (ness > 0) c->exact = false;
+            return;
+          }
           target = wend + 1;
           break;
         }
