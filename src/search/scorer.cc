@@ -426,6 +426,7 @@ std::uint32_t PhraseScorer::UnitFrequency() {
       ok = list[c].position == t;
     }
     freq += ok;
+    if (ok && count_only_) return freq;
   }
   return freq;
 }
@@ -462,7 +463,10 @@ std::uint32_t PhraseScorer::Frequency() {
       for (std::size_t w = 0; w < words_.size() && ok; ++w) {
         ok = CountIn(pos_[w][0][0], s, std::uint64_t{s} + slop_) >= words_[w].need;
       }
-      if (ok) ++freq;
+      if (ok) {
+        ++freq;
+        if (count_only_) return freq;
+      }
     }
     return freq;
   }
@@ -480,7 +484,10 @@ std::uint32_t PhraseScorer::Frequency() {
         }
       }
     }
-    if (found) ++freq;
+    if (found) {
+      ++freq;
+      if (count_only_) return freq;
+    }
   }
   return freq;
 }

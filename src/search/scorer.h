@@ -66,6 +66,9 @@ class Scorer {
   // True once the scorer skipped a possibly matching document that way
   // (totals are then a lower bound).
   virtual bool Pruned() const { return false; }
+  // Only matching matters from now on, never Score() (counting): phrases
+  // may stop at their first occurrence. Composites pass it down.
+  virtual void CountOnly() {}
   // Corruption met by this scorer or any scorer below it, or OK.
   virtual Status status() const { return Status::OK(); }
 
@@ -142,6 +145,9 @@ class ConjunctionScorer final : public Scorer {
   std::uint64_t Cost() const override { return by_cost_[0]->Cost(); }
   Explanation Explain() override;
   const std::vector<std::unique_ptr<Scorer>>& children() const { return children_; }
+  void CountOnly() override {
+    for (auto& c : children_) c->CountOnly();
+  }
   Status status() const override {
     for (const auto& c : children_) QUARRY_RETURN_IF_ERROR(c->status());
     return Status::OK();
@@ -165,6 +171,9 @@ class DisjunctionScorer final : public Scorer {
   std::uint64_t Cost() const override { return cost_; }
   Explanation Explain() override;
   std::vector<std::unique_ptr<Scorer>>& children() { return children_; }
+  void CountOnly() override {
+    for (auto& c : children_) c->CountOnly();
+  }
   Status status() const override {
     for (const auto& c : children_) QUARRY_RETURN_IF_ERROR(c->status());
     return Status::OK();
@@ -188,6 +197,7 @@ class ReqOptScorer final : public Scorer {
   double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
   std::uint64_t Cost() const override { return req_->Cost(); }
   Explanation Explain() override;
+  void CountOnly() override { req_->CountOnly(); }  // opt_ is never asked
   Status status() const override {
     QUARRY_RETURN_IF_ERROR(req_->status());
     return opt_->status();
@@ -211,6 +221,10 @@ class ReqExclScorer final : public Scorer {
   }
   void SetMinCompetitive(double theta) override { req_->SetMinCompetitive(theta); }
   bool Pruned() const override { return req_->Pruned(); }
+  void CountOnly() override {
+    req_->CountOnly();
+    excl_->CountOnly();
+  }
   std::uint64_t Cost() const override { return req_->Cost(); }
   Explanation Explain() override { return req_->Explain(); }
   Status status() const override {
@@ -259,6 +273,7 @@ class PhraseScorer final : public Scorer {
   double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
   void SetMinCompetitive(double theta) override { min_competitive_ = theta; }
   bool Pruned() const override { return pruned_; }
+  void CountOnly() override { count_only_ = true; }
   std::uint64_t Cost() const override { return approx_->Cost(); }
   Explanation Explain() override;
   Status status() const override {
@@ -296,6 +311,7 @@ class PhraseScorer final : public Scorer {
   std::vector<std::vector<std::uint32_t>> ends_;
   std::vector<std::size_t> cursor_;
   bool unit_words_ = false;  // exact phrase of single-term words
+  bool count_only_ = false;  // frequency 1 at the first occurrence
   Status status_;
 };
 

@@ -759,6 +759,7 @@ Result<std::uint64_t> Searcher::Count(const Query& query) const {
         continue;
       }
     }
+    root->CountOnly();
     for (std::uint32_t d = root->Next(); d != kNoMoreDocs; d = root->Next()) {
       if (!del || !del->IsDeleted(d)) ++count;
     }
