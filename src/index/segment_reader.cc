@@ -34,12 +34,27 @@ inline bool GetVarint32(std::string_view data, std::size_t* pos, std::uint32_t* 
   }
   return GetVarint32Slow(data, pos, v);
 }
-bool GetVarint64(std::string_view data, std::size_t* pos, std::uint64_t* v) {
+bool GetVarint64Slow(std::string_view data, std::size_t* pos, std::uint64_t* v) {
   if (*pos > data.size()) return false;
   Reader r(data.substr(*pos));
   if (!r.ReadVarint64(v)) return false;
   *pos += r.position();
   return true;
+}
+// Dictionary entries are runs of short varints: up to four bytes inline.
+inline bool GetVarint64(std::string_view data, std::size_t* pos, std::uint64_t* v) {
+  std::size_t at = *pos;
+  std::uint64_t result = 0;
+  for (int shift = 0; shift < 28 && at < data.size(); shift += 7, ++at) {
+    const auto b = static_cast<std::uint8_t>(data[at]);
+    result |= std::uint64_t{b & 0x7Fu} << shift;
+    if (b < 0x80) {
+      *v = result;
+      *pos = at + 1;
+      return true;
+    }
+  }
+  return GetVarint64Slow(data, pos, v);
 }
 
 // Does the zstd frame at data[pos, pos+len) declare exactly `raw_len` bytes?
