@@ -682,14 +682,31 @@ Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
     at = cur_pos_start_;  // positions of the current document, again
     pos_cursor_idx_ = idx_;
   }
-  for (; pos_cursor_idx_ < idx_; ++pos_cursor_idx_) {
-    for (std::uint32_t i = 0; i < freqs_[pos_cursor_idx_]; ++i) {
-      std::uint32_t v, len;
-      if (!GetVarint32(pos_bytes_, &at, &v) ||
-          ((v & 1) && !GetVarint32(pos_bytes_, &at, &len))) {
-        return fail("truncated positions");
+  {
+    // Skip the entries of the documents in between by scanning bytes: an
+    // entry is a varint whose lowest bit says a length varint follows. (The
+    // skipped bytes are not validated here; Check() decodes every entry.)
+    std::uint64_t n = 0;
+    for (; pos_cursor_idx_ < idx_; ++pos_cursor_idx_) n += freqs_[pos_cursor_idx_];
+    const auto* base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
+    const std::uint8_t* p = base + std::min(at, pos_bytes_.size());
+    const std::uint8_t* const end = base + pos_bytes_.size();
+    for (; n > 0; --n) {
+      if (p == end) return fail("truncated positions");
+      std::uint8_t b = *p++;
+      const bool has_length = b & 1;
+      while (b & 0x80) {
+        if (p == end) return fail("truncated positions");
+        b = *p++;
+      }
+      if (has_length) {
+        do {
+          if (p == end) return fail("truncated positions");
+          b = *p++;
+        } while (b & 0x80);
       }
     }
+    at = static_cast<std::size_t>(p - base);
   }
   cur_pos_start_ = at;
   std::uint32_t p = 0;
