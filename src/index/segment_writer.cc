@@ -241,6 +241,12 @@ class SegmentWriter::Impl {
   std::string chunk_index;
   std::uint32_t num_chunks = 0;
   std::string compressed;
+  // One zstd context for all chunks: a fresh one per chunk (ZSTD_compress)
+  // allocates and initializes its tables every time. Same output.
+  struct CCtxFree {
+    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+  };
+  std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx;
   std::vector<FieldStats> field_stats;
 
   Status Fail(Status s) {
@@ -328,9 +334,13 @@ class SegmentWriter::Impl {
 
   Status FlushChunk() {
     if (chunk_docs == 0) return Status::OK();
+    if (!cctx) {
+      cctx.reset(ZSTD_createCCtx());
+      if (!cctx) return Status::Internal("zstd: cannot create a compression context");
+    }
     compressed.resize(ZSTD_compressBound(chunk.size()));
-    const std::size_t n = ZSTD_compress(compressed.data(), compressed.size(),
-                                        chunk.data(), chunk.size(), level);
+    const std::size_t n = ZSTD_compressCCtx(cctx.get(), compressed.data(), compressed.size(),
+                                            chunk.data(), chunk.size(), level);
     if (ZSTD_isError(n)) {
       return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
     }
