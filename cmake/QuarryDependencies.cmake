@@ -23,6 +23,13 @@ if(NOT zstd_FOUND OR NOT TARGET zstd::libzstd_shared)
   quarry_missing("zstd" libzstd-dev)
 endif()
 
+# xxHash (XXH3), used header-only (XXH_INLINE_ALL): nothing to link, so
+# nothing for quarry's own users to find either.
+find_path(QUARRY_XXHASH_INCLUDE_DIR xxhash.h)
+if(NOT QUARRY_XXHASH_INCLUDE_DIR)
+  quarry_missing("xxHash (xxhash.h)" libxxhash-dev)
+endif()
+
 # Example programs.
 if(QUARRY_BUILD_EXAMPLES)
   find_package(CLI11 QUIET CONFIG)

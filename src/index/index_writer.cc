@@ -1,6 +1,9 @@
 // Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -433,27 +436,93 @@ Status IndexWriter::UpdateBatch(std::span<const Document> docs) {
     if (!a.ok()) return a.status();
     m.analyzers.push_back(std::move(a).value());
   }
-  // Analyze in chunks so memory stays bounded, applying in order.
-  constexpr std::size_t kChunk = 1024;
-  std::vector<index::AnalyzedDocument> analyzed(std::min(kChunk, docs.size()));
-  std::vector<Status> results(analyzed.size());
-  for (std::size_t base = 0; base < docs.size(); base += kChunk) {
-    const std::size_t n = std::min(kChunk, docs.size() - base);
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        for (std::size_t i = t; i < n; i += threads) {
-          results[i] = m.analyzers[t].Analyze(docs[base + i], &analyzed[i]);
+  // A pipeline: this thread applies the analyzed documents in input order
+  // while threads - 1 workers analyze ahead of it. Work goes in chunks of
+  // kChunk documents (one synchronization per chunk, not per document),
+  // claimed in input order from a shared counter and analyzed into a window
+  // of kWindow chunk slots ahead of the next chunk to apply (memory stays
+  // bounded). When the next chunk is not claimed yet (analysis is the
+  // bottleneck), this thread analyzes it itself. So at most `threads`
+  // threads run, and analysis and inversion overlap.
+  constexpr std::size_t kChunk = 16;
+  constexpr std::size_t kWindow = 8;
+  const std::size_t n = docs.size();
+  const std::size_t chunks = (n + kChunk - 1) / kChunk;
+  const std::size_t slots = std::min(kWindow, chunks);
+  std::vector<index::AnalyzedDocument> analyzed(slots * kChunk);
+  std::vector<Status> results(slots * kChunk);
+  std::vector<char> ready(slots, 0);
+  std::mutex mu;
+  std::condition_variable ready_cv, space_cv;
+  std::size_t applied = 0;  // chunks this thread has taken
+  bool stop = false;
+  std::atomic<std::size_t> next{0};
+  // Analyzes chunk c into its slot.
+  auto analyze = [&](index::DocumentAnalyzer& a, std::size_t c) {
+    const std::size_t base = (c % slots) * kChunk;
+    for (std::size_t i = c * kChunk, k = 0; i < n && k < kChunk; ++i, ++k) {
+      results[base + k] = a.Analyze(docs[i], &analyzed[base + k]);
+    }
+  };
+  auto work = [&](unsigned t) {
+    for (;;) {
+      const std::size_t c = next.fetch_add(1);
+      if (c >= chunks) return;
+      {
+        std::unique_lock<std::mutex> l(mu);
+        space_cv.wait(l, [&] { return stop || c < applied + slots; });
+        if (stop) return;
+      }
+      analyze(m.analyzers[t], c);
+      {
+        std::lock_guard<std::mutex> l(mu);
+        ready[c % slots] = 1;
+      }
+      ready_cv.notify_one();
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  Status status;
+  for (std::size_t c = 0; c < chunks && status.ok(); ++c) {
+    const std::size_t slot = c % slots;
+    bool mine = false;
+    {
+      std::unique_lock<std::mutex> l(mu);
+      for (;;) {
+        if (ready[slot] != 0) break;
+        std::size_t unclaimed = c;
+        if (next.compare_exchange_strong(unclaimed, c + 1)) {
+          mine = true;
+          break;
         }
-      });
+        ready_cv.wait(l);
+      }
     }
-    for (std::thread& th : pool) th.join();
-    for (std::size_t i = 0; i < n; ++i) {
-      QUARRY_RETURN_IF_ERROR(results[i]);
-      QUARRY_RETURN_IF_ERROR(m.AddAnalyzed(analyzed[i], true));
+    if (mine) analyze(m.analyzers[0], c);
+    for (std::size_t i = c * kChunk, k = slot * kChunk; i < n && i < (c + 1) * kChunk;
+         ++i, ++k) {
+      status = std::move(results[k]);
+      if (status.ok()) status = m.AddAnalyzed(analyzed[k], true);
+      if (!status.ok()) break;
     }
+    {
+      std::lock_guard<std::mutex> l(mu);
+      ready[slot] = 0;
+      ++applied;
+      if (!status.ok()) stop = true;
+    }
+    space_cv.notify_all();
   }
-  return Status::OK();
+  {
+    // Workers that claimed chunks past a failure stop waiting.
+    std::lock_guard<std::mutex> l(mu);
+    stop = true;
+  }
+  space_cv.notify_all();
+  for (std::thread& th : pool) th.join();
+  return status;
 }
 
 Status IndexWriter::Commit() { return impl_->Commit(); }

@@ -1,7 +1,12 @@
 // Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
 #include "index/memory_index.h"
 
+// XXH3, header-only: see cmake/QuarryDependencies.cmake.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "index/segment_writer.h"
@@ -13,6 +18,7 @@ namespace {
 constexpr std::size_t kMaxIdBytes = 512;
 constexpr std::size_t kMaxKeywordBytes = 512;
 constexpr std::size_t kArenaChunk = 256 << 10;
+constexpr std::size_t kBlockBytes = 64 << 10;  // postings slices
 
 class OccurrenceSink : public TokenSink {
  public:
@@ -37,6 +43,10 @@ class OccurrenceSink : public TokenSink {
 };
 
 }  // namespace
+
+std::uint64_t HashKey(std::string_view key) {
+  return XXH3_64bits(key.data(), key.size());
+}
 
 Result<DocumentAnalyzer> DocumentAnalyzer::Create(
     std::shared_ptr<const Schema> schema) {
@@ -102,37 +112,189 @@ Status DocumentAnalyzer::Analyze(const Document& doc, AnalyzedDocument* out) {
           {off, static_cast<std::uint32_t>(out->keys.size() - off), 0, 0});
     }
   }
+  GroupTerms(out);
   return Status::OK();
 }
 
+void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
+  const auto& occ = out->occurrences;
+  const std::size_t n = occ.size();
+  out->terms.clear();
+  out->positions.clear();
+  if (table_.size() < 2 * n) {
+    table_.assign(std::bit_ceil(std::max<std::size_t>(64, 2 * n)), 0);
+  }
+  const std::size_t mask = table_.size() - 1;
+  const std::string_view keys(out->keys);
+  term_of_.resize(n);
+  used_slots_.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view key = keys.substr(occ[i].key_offset, occ[i].key_length);
+    const std::uint64_t h = HashKey(key);
+    std::size_t slot = h & mask;
+    for (;;) {
+      const std::uint32_t e = table_[slot];
+      if (e == 0) {
+        out->terms.push_back({occ[i].key_offset, occ[i].key_length, h, 0, 0, 0});
+        table_[slot] = static_cast<std::uint32_t>(out->terms.size());
+        used_slots_.push_back(static_cast<std::uint32_t>(slot));
+        term_of_[i] = static_cast<std::uint32_t>(out->terms.size() - 1);
+        break;
+      }
+      const AnalyzedDocument::Term& t = out->terms[e - 1];
+      if (t.hash == h && keys.substr(t.key_offset, t.key_length) == key) {
+        term_of_[i] = e - 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    ++out->terms[term_of_[i]].freq;
+  }
+  for (std::uint32_t slot : used_slots_) table_[slot] = 0;
+  // Occurrences grouped by term, in their original order within a term
+  // (a counting sort), then each term's positions encoded.
+  const std::size_t num_terms = out->terms.size();
+  start_.assign(num_terms + 1, 0);
+  for (std::size_t t = 0; t < num_terms; ++t) start_[t + 1] = start_[t] + out->terms[t].freq;
+  by_term_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) by_term_[start_[term_of_[i]]++] = static_cast<std::uint32_t>(i);
+  std::size_t k = 0;
+  char buf[2 * kMaxVarint32Bytes];
+  for (AnalyzedDocument::Term& t : out->terms) {
+    const std::size_t end = k + t.freq;
+    t.pos_offset = static_cast<std::uint32_t>(out->positions.size());
+    if (occ[by_term_[k]].length > 0) {
+      std::uint32_t prev = 0;
+      for (; k < end; ++k) {
+        const auto& o = occ[by_term_[k]];
+        char* p = EncodeVarint32(buf, ((o.position - prev) << 1) | (o.length > 1 ? 1u : 0u));
+        if (o.length > 1) p = EncodeVarint32(p, o.length);
+        out->positions.append(buf, static_cast<std::size_t>(p - buf));
+        prev = o.position;
+      }
+    }
+    k = end;
+    t.pos_length = static_cast<std::uint32_t>(out->positions.size() - t.pos_offset);
+  }
+}
+
 MemoryIndex::MemoryIndex(std::shared_ptr<const Schema> schema)
-    : schema_(std::move(schema)), lengths_(schema_->fields().size()) {}
+    : schema_(std::move(schema)), table_(1024), lengths_(schema_->fields().size()) {
+  memory_ += table_.size() * sizeof(Slot);
+}
+
+MemoryIndex::~MemoryIndex() = default;
 
 std::string_view MemoryIndex::Copy(std::string_view bytes) {
   if (bytes.size() > arena_left_) {
-    const std::size_t n = std::max(kArenaChunk, bytes.size());
-    arena_.push_back(std::make_unique<char[]>(n));
+    if (bytes.size() > kArenaChunk / 4) {
+      // A large value gets a chunk of its own; the current chunk stays.
+      arena_.push_back(std::make_unique<char[]>(bytes.size()));
+      memory_ += bytes.size();
+      std::memcpy(arena_.back().get(), bytes.data(), bytes.size());
+      return std::string_view(arena_.back().get(), bytes.size());
+    }
+    arena_.push_back(std::make_unique<char[]>(kArenaChunk));
     arena_next_ = arena_.back().get();
-    arena_left_ = n;
-    memory_ += n;
+    arena_left_ = kArenaChunk;
+    memory_ += kArenaChunk;
   }
-  std::memcpy(arena_next_, bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(arena_next_, bytes.data(), bytes.size());
   std::string_view v(arena_next_, bytes.size());
   arena_next_ += bytes.size();
   arena_left_ -= bytes.size();
   return v;
 }
 
-std::uint32_t MemoryIndex::Intern(std::string_view key) {
-  auto it = term_ids_.find(key);
-  if (it != term_ids_.end()) return it->second;
-  const auto id = static_cast<std::uint32_t>(terms_.size());
+char* MemoryIndex::NewSlice(std::size_t bytes) {
+  if (bytes > block_left_) {
+    blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
+    block_next_ = blocks_.back().get();
+    block_left_ = kBlockBytes;
+    memory_ += kBlockBytes;
+  }
+  char* s = block_next_;
+  block_next_ += bytes;
+  block_left_ -= bytes;
+  return s;
+}
+
+void MemoryIndex::Append(Term& t, const char* data, std::size_t n) {
+  while (n > 0) {
+    if (t.tail == t.end) {
+      if (t.level < kMaxSliceLevel) ++t.level;
+      const std::size_t size = SliceBytes(t.level);
+      char* next = NewSlice(size);
+      std::memcpy(t.end, &next, kLinkBytes);
+      t.tail = next;
+      t.end = next + size - kLinkBytes;
+    }
+    const std::size_t k = std::min(n, static_cast<std::size_t>(t.end - t.tail));
+    std::memcpy(t.tail, data, k);
+    t.tail += k;
+    data += k;
+    n -= k;
+  }
+}
+
+void MemoryIndex::Gather(const Term& t, std::string* out) const {
+  out->clear();
+  const char* slice = t.head;
+  int level = 0;
+  for (;;) {
+    const char* payload_end = slice + SliceBytes(level) - kLinkBytes;
+    if (payload_end == t.end) {
+      out->append(slice, static_cast<std::size_t>(t.tail - slice));
+      return;
+    }
+    out->append(slice, static_cast<std::size_t>(payload_end - slice));
+    std::memcpy(&slice, payload_end, kLinkBytes);
+    if (level < kMaxSliceLevel) ++level;
+  }
+}
+
+void MemoryIndex::GrowTable() {
+  std::vector<Slot> bigger(table_.size() * 2);
+  const std::size_t mask = bigger.size() - 1;
+  for (const Slot& s : table_) {
+    if (s.term == 0) continue;
+    std::size_t i = s.hash & mask;
+    while (bigger[i].term != 0) i = (i + 1) & mask;
+    bigger[i] = s;
+  }
+  memory_ += (bigger.size() - table_.size()) * sizeof(Slot);
+  table_.swap(bigger);
+}
+
+MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash) {
+  std::size_t mask = table_.size() - 1;
+  std::size_t i = hash & mask;
+  for (;;) {
+    const Slot& s = table_[i];
+    if (s.term == 0) break;
+    if (s.hash == hash && s.key_length == key.size() &&
+        std::memcmp(s.key, key.data(), key.size()) == 0) {
+      return terms_[s.term - 1];
+    }
+    i = (i + 1) & mask;
+  }
+  if (2 * (terms_.size() + 1) > table_.size()) {
+    GrowTable();
+    mask = table_.size() - 1;
+    i = hash & mask;
+    while (table_[i].term != 0) i = (i + 1) & mask;
+  }
+  const std::string_view copy = Copy(key);
   Term t;
-  t.key = Copy(key);
-  terms_.push_back(std::move(t));
-  term_ids_.emplace(terms_.back().key, id);
-  memory_ += sizeof(Term) + 48;  // the term and its hash node
-  return id;
+  t.key = copy.data();
+  t.key_length = static_cast<std::uint32_t>(copy.size());
+  t.head = t.tail = NewSlice(SliceBytes(0));
+  t.end = t.head + SliceBytes(0) - kLinkBytes;
+  const std::size_t capacity = terms_.capacity();
+  terms_.push_back(t);
+  memory_ += (terms_.capacity() - capacity) * sizeof(Term);
+  table_[i] = {hash, t.key, t.key_length, static_cast<std::uint32_t>(terms_.size())};
+  return terms_.back();
 }
 
 std::int64_t MemoryIndex::Find(std::string_view id) const {
@@ -157,48 +319,51 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
   ids_.push_back(id);
   id_to_doc_[id] = n;
   deleted_.push_back(false);
-  stored_.push_back(doc.stored);
-  // The copy's capacity, not the (reused, oversized) source's.
-  memory_ += stored_.back().capacity() + sizeof(std::string) + 64;
+  stored_.push_back(Copy(doc.stored));
+  // The id map's node, the per-document vectors (amortized).
+  memory_ += 64;
   for (std::size_t f = 0; f < lengths_.size(); ++f) {
     if (schema_->fields()[f].kind == FieldKind::kText) {
       lengths_[f].push_back(doc.lengths[f]);
       memory_ += 4;
     }
   }
-  // Sort occurrences by term, keeping position order within a term.
-  order_.clear();
-  for (std::size_t i = 0; i < doc.occurrences.size(); ++i) {
-    const auto& o = doc.occurrences[i];
-    const std::uint32_t term =
-        Intern(std::string_view(doc.keys).substr(o.key_offset, o.key_length));
-    order_.push_back((std::uint64_t{term} << 32) | i);
-  }
-  std::sort(order_.begin(), order_.end());
-  for (std::size_t i = 0; i < order_.size();) {
-    const auto term = static_cast<std::uint32_t>(order_[i] >> 32);
-    std::size_t j = i;
-    while (j < order_.size() && (order_[j] >> 32) == term) ++j;
-    Term& t = terms_[term];
-    const std::size_t before = t.postings.capacity();
-    PutVarint32(&t.postings, t.df == 0 ? n + 1 : n - t.last_doc);
-    PutVarint32(&t.postings, static_cast<std::uint32_t>(j - i));
-    if (doc.occurrences[order_[i] & 0xFFFFFFFFu].length > 0) {
-      std::uint32_t prev = 0;
-      for (std::size_t k = i; k < j; ++k) {
-        const auto& o = doc.occurrences[order_[k] & 0xFFFFFFFFu];
-        PutVarint32(&t.postings, ((o.position - prev) << 1) | (o.length > 1 ? 1u : 0u));
-        if (o.length > 1) PutVarint32(&t.postings, o.length);
-        prev = o.position;
-      }
+  const std::string_view keys(doc.keys);
+  char head[2 * kMaxVarint32Bytes];
+  // The hashes are known in advance: fetch the table slot of the term a few
+  // places ahead while this one is interned (the table is far larger than
+  // the caches, so nearly every lookup of a rare term misses).
+  constexpr std::size_t kPrefetchAhead = 8;
+  const std::size_t num_terms = doc.terms.size();
+  for (std::size_t k = 0; k < num_terms; ++k) {
+    if (k + kPrefetchAhead < num_terms) {
+      __builtin_prefetch(&table_[doc.terms[k + kPrefetchAhead].hash & (table_.size() - 1)]);
     }
+    const AnalyzedDocument::Term& dt = doc.terms[k];
+    Term& t = Intern(keys.substr(dt.key_offset, dt.key_length), dt.hash);
+    char* p = EncodeVarint32(head, t.df == 0 ? n + 1 : n - t.last_doc);
+    p = EncodeVarint32(p, dt.freq);
+    Append(t, head, static_cast<std::size_t>(p - head));
+    Append(t, doc.positions.data() + dt.pos_offset, dt.pos_length);
     t.last_doc = n;
     ++t.df;
-    memory_ += t.postings.capacity() - before;
-    i = j;
   }
   return n;
 }
+
+namespace {
+
+// Skips `freq` position entries (DeltaFlag:varint Length:varint?) of a
+// postings stream; false if the stream ends first.
+bool SkipPositions(Reader* r, std::uint32_t freq) {
+  for (std::uint32_t i = 0; i < freq; ++i) {
+    std::uint32_t v, len;
+    if (!r->ReadVarint32(&v) || ((v & 1) && !r->ReadVarint32(&len))) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t number,
                                        int compression_level) const {
@@ -212,17 +377,42 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
   if (!writer.ok()) return writer.status();
   SegmentWriter& w = **writer;
 
-  std::vector<std::uint32_t> sorted(terms_.size());
-  for (std::uint32_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
-  std::sort(sorted.begin(), sorted.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return terms_[a].key < terms_[b].key;
+  // Terms in key order. Each carries its first 8 key bytes as a big-endian
+  // number (zero-padded: the same order as the bytes), so most comparisons
+  // need not go to the keys in the arena.
+  struct Sortable {
+    std::uint64_t prefix;
+    std::uint32_t id;
+  };
+  std::vector<Sortable> sorted(terms_.size());
+  for (std::uint32_t i = 0; i < sorted.size(); ++i) {
+    std::uint64_t prefix = 0;
+    const std::size_t n = std::min<std::size_t>(8, terms_[i].key_length);
+    for (std::size_t j = 0; j < n; ++j) {
+      prefix |= std::uint64_t{static_cast<unsigned char>(terms_[i].key[j])} << (56 - 8 * j);
+    }
+    sorted[i] = {prefix, i};
+  }
+  std::sort(sorted.begin(), sorted.end(), [&](const Sortable& a, const Sortable& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return std::string_view(terms_[a.id].key, terms_[a.id].key_length) <
+           std::string_view(terms_[b.id].key, terms_[b.id].key_length);
   });
-  std::vector<PosEntry> positions;
-  for (std::uint32_t id : sorted) {
-    const Term& t = terms_[id];
-    const bool has_pos = KeyHasPositions(*schema_, t.key);
-    const int norm_field = KeyNormField(*schema_, t.key);
-    Reader r(t.postings);
+  std::string stream;
+  for (std::size_t ti = 0; ti < sorted.size(); ++ti) {
+    // The terms are visited at random: fetch ahead.
+    if (ti + 8 < sorted.size()) __builtin_prefetch(&terms_[sorted[ti + 8].id]);
+    if (ti + 4 < sorted.size()) {
+      const Term& ahead = terms_[sorted[ti + 4].id];
+      __builtin_prefetch(ahead.key);
+      __builtin_prefetch(ahead.head);
+    }
+    const Term& t = terms_[sorted[ti].id];
+    const std::string_view key(t.key, t.key_length);
+    const bool has_pos = KeyHasPositions(*schema_, key);
+    const int norm_field = KeyNormField(*schema_, key);
+    Gather(t, &stream);
+    Reader r(stream);
     std::uint32_t doc = 0;
     bool started = false;
     for (std::uint32_t k = 0; k < t.df; ++k) {
@@ -231,27 +421,25 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
         return Status::Internal("memory index: bad postings buffer");
       }
       doc = (k == 0) ? gap - 1 : doc + gap;
-      positions.clear();
+      std::string_view pos;
       if (has_pos) {
-        std::uint32_t p = 0;
-        for (std::uint32_t i = 0; i < freq; ++i) {
-          std::uint32_t v, len = 1;
-          if (!r.ReadVarint32(&v) || ((v & 1) && !r.ReadVarint32(&len))) {
-            return Status::Internal("memory index: bad positions buffer");
-          }
-          p += v >> 1;
-          positions.push_back({p, len});
+        const std::size_t begin = r.position();
+        if (!SkipPositions(&r, freq)) {
+          return Status::Internal("memory index: bad positions buffer");
         }
+        pos = std::string_view(stream).substr(begin, r.position() - begin);
       }
+      if (doc >= total) return Status::Internal("memory index: bad document number");
       if (deleted_[doc]) continue;
       if (!started) {
-        QUARRY_RETURN_IF_ERROR(w.StartTerm(t.key));
+        QUARRY_RETURN_IF_ERROR(w.StartTerm(key));
         started = true;
       }
       const std::uint32_t norm =
           norm_field >= 0 ? lengths_[static_cast<std::size_t>(norm_field)][doc] : 0;
-      QUARRY_RETURN_IF_ERROR(w.AddPosting(remap[doc], freq, positions.data(), norm));
+      QUARRY_RETURN_IF_ERROR(w.AddPostingEncoded(remap[doc], freq, pos, norm));
     }
+    if (r.remaining() != 0) return Status::Internal("memory index: bad postings buffer");
     if (started) QUARRY_RETURN_IF_ERROR(w.FinishTerm());
   }
   std::vector<std::uint32_t> lengths;

@@ -1,11 +1,16 @@
 // Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
 //
 // The writer's in-memory buffer: documents analyzed but not yet in a segment.
-// Analysis (the expensive part) produces an AnalyzedDocument on any thread;
-// the MemoryIndex then inverts it on the writer's thread: each term key is
-// interned once, and its postings (doc gaps, frequencies, positions) are
-// appended to a per-term byte stream. Flush() sorts the terms and streams
-// them through a SegmentWriter.
+// Analysis (the expensive part) produces an AnalyzedDocument on any thread:
+// besides the raw token occurrences it groups them by term (one entry per
+// distinct term of the document, with the key's hash and the term's positions
+// already in the segment's .pos encoding), so that the writer's thread does
+// as little as possible. The MemoryIndex then inverts it on the writer's
+// thread: each distinct term key is looked up once per document in an
+// open-addressing table (cached hashes, keys in an arena), and the posting
+// (doc gap, frequency, position bytes) is appended to the term's stream, a
+// chain of slices in large shared blocks. Flush() sorts the terms and streams
+// them through a SegmentWriter, copying the position bytes verbatim.
 #ifndef QUARRY_SRC_INDEX_MEMORY_INDEX_H_
 #define QUARRY_SRC_INDEX_MEMORY_INDEX_H_
 
@@ -33,8 +38,23 @@ struct AnalyzedDocument {
     std::uint32_t key_offset, key_length;
     std::uint32_t position, length;     // length 0: no positions
   };
-  std::vector<Occurrence> occurrences;
+  std::vector<Occurrence> occurrences;  // in the order the analyzers made them
+  // The distinct terms of the document, in order of first occurrence: key
+  // (in `keys`), HashKey(key), frequency, and the term's positions in the
+  // .pos encoding (segment_writer.cc) in `positions`, empty for terms
+  // without positions.
+  struct Term {
+    std::uint32_t key_offset, key_length;
+    std::uint64_t hash;
+    std::uint32_t freq;
+    std::uint32_t pos_offset, pos_length;
+  };
+  std::vector<Term> terms;
+  std::string positions;
 };
+
+// The hash of a term key used to group and intern terms.
+std::uint64_t HashKey(std::string_view key);
 
 // Analyzes documents for one schema. Not thread-safe; one per thread.
 class DocumentAnalyzer {
@@ -44,14 +64,27 @@ class DocumentAnalyzer {
 
  private:
   DocumentAnalyzer() = default;
+  // Fills out->terms and out->positions from out->occurrences.
+  void GroupTerms(AnalyzedDocument* out);
+
   std::shared_ptr<const Schema> schema_;
   std::vector<std::unique_ptr<Analyzer>> analyzers_;  // per field (text only)
+  // Scratch for GroupTerms: an open-addressing table of term index + 1
+  // (0: empty), the slots used, each occurrence's term, occurrences by term.
+  std::vector<std::uint32_t> table_;
+  std::vector<std::uint32_t> used_slots_;
+  std::vector<std::uint32_t> term_of_;
+  std::vector<std::uint32_t> start_;
+  std::vector<std::uint32_t> by_term_;
 };
 
 // Not thread-safe.
 class MemoryIndex {
  public:
   explicit MemoryIndex(std::shared_ptr<const Schema> schema);
+  ~MemoryIndex();
+  MemoryIndex(const MemoryIndex&) = delete;
+  MemoryIndex& operator=(const MemoryIndex&) = delete;
 
   // Adds a document; returns its number in this buffer.
   std::uint32_t Add(const AnalyzedDocument& doc);
@@ -62,6 +95,7 @@ class MemoryIndex {
 
   std::uint32_t num_docs() const { return static_cast<std::uint32_t>(ids_.size()); }
   std::uint32_t live_docs() const;
+  // Every byte the buffer holds: arena, posting blocks, tables.
   std::size_t memory_bytes() const { return memory_; }
 
   // Writes the live documents as segment `number`. The caller clears or
@@ -70,32 +104,54 @@ class MemoryIndex {
                             int compression_level) const;
 
  private:
+  // A term's postings are a chain of slices in blocks_: each slice holds
+  // payload bytes and, in its last kLinkBytes, the address of the next slice
+  // (written when the slice is full). Slices grow with each link up to
+  // kMaxSliceLevel. The stream is DocGap:varint Freq:varint PosBytes, per
+  // document, where the first gap is doc + 1.
   struct Term {
-    std::string_view key;           // in arena_
-    std::string postings;           // DocGap:varint Freq:varint Pos*
+    const char* key;       // in arena_
+    char* head;            // first slice
+    char* tail;            // where the next byte goes
+    char* end;             // end of the current slice's payload
+    std::uint32_t key_length;
     std::uint32_t last_doc = 0;
     std::uint32_t df = 0;
+    std::uint8_t level = 0;  // of the current slice
   };
-  std::uint32_t Intern(std::string_view key);
+  struct Slot {
+    std::uint64_t hash;
+    const char* key;          // in arena_
+    std::uint32_t key_length;
+    std::uint32_t term;       // index + 1; 0: empty
+  };
+  static constexpr std::size_t kLinkBytes = sizeof(char*);
+  static constexpr int kMaxSliceLevel = 7;
+  static constexpr std::size_t SliceBytes(int level) { return std::size_t{16} << level; }
+
+  Term& Intern(std::string_view key, std::uint64_t hash);
+  void GrowTable();
+  char* NewSlice(std::size_t bytes);
+  void Append(Term& t, const char* data, std::size_t n);
+  // The term's postings stream, copied out of its slices.
+  void Gather(const Term& t, std::string* out) const;
   std::string_view Copy(std::string_view bytes);
 
   std::shared_ptr<const Schema> schema_;
   std::vector<std::unique_ptr<char[]>> arena_;
   std::size_t arena_left_ = 0;
   char* arena_next_ = nullptr;
-  // std::hash<string_view> (not a wrapper): libstdc++ then caches each
-  // node's hash, so walking a bucket chain compares hashes, not keys.
-  using Hash = std::hash<std::string_view>;
-  std::unordered_map<std::string_view, std::uint32_t, Hash> term_ids_;
+  std::vector<std::unique_ptr<char[]>> blocks_;  // postings slices
+  std::size_t block_left_ = 0;
+  char* block_next_ = nullptr;
+  std::vector<Slot> table_;  // power-of-two size, at most half full
   std::vector<Term> terms_;
   std::vector<std::string_view> ids_;  // in arena_
-  std::unordered_map<std::string_view, std::uint32_t, Hash> id_to_doc_;
+  std::unordered_map<std::string_view, std::uint32_t> id_to_doc_;
   std::vector<bool> deleted_;
-  std::vector<std::string> stored_;
+  std::vector<std::string_view> stored_;  // in arena_
   std::vector<std::vector<std::uint32_t>> lengths_;  // per field, per doc
   std::size_t memory_ = 0;
-  // Scratch for Add.
-  std::vector<std::uint64_t> order_;
 };
 
 }  // namespace quarry::index

@@ -246,6 +246,7 @@ class SegmentWriter::Impl {
   std::int64_t prev_doc = -1;
   std::string skips;
   std::string scratch;
+  std::string pos_scratch;  // one posting's encoded positions
 
   // Norms and stored fields.
   std::size_t norm_fields_written = 0;
@@ -259,11 +260,49 @@ class SegmentWriter::Impl {
   std::string id_bytes;          // the id table (see the format above)
   std::string id_group_bases;
   std::string id_ends;
+  // One zstd context for all chunks: a fresh one per chunk (ZSTD_compress)
+  // allocates and initializes its tables every time. Same output.
+  struct CCtxFree {
+    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+  };
+  std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx;
   std::vector<FieldStats> field_stats;
 
   Status Fail(Status s) {
     failed = true;
     return s;
+  }
+
+  // The checks of a posting's document and frequency.
+  Status CheckPosting(std::uint32_t doc, std::uint32_t freq) {
+    if (!in_term || freq == 0 || doc >= max_doc ||
+        static_cast<std::int64_t>(doc) <= prev_doc ||
+        (in_block > 0 && doc <= docs[in_block - 1])) {
+      return Fail(Status::Internal("postings out of order"));
+    }
+    return Status::OK();
+  }
+
+  // Adds a checked posting, its positions encoded.
+  Status AppendPosting(std::uint32_t doc, std::uint32_t freq,
+                       std::string_view encoded_positions, std::uint32_t norm) {
+    if (in_block == 0) block_pos_start = pos().offset() - term_pos_start;
+    if (has_positions) {
+      QUARRY_RETURN_IF_ERROR(pos().Append(encoded_positions));
+      if (pos().offset() - term_pos_start > 0xFFFFFFF0ull) {
+        return Fail(Status::NotSupported("positions of one term exceed 4 GiB"));
+      }
+    }
+    docs[in_block] = doc;
+    freqs[in_block] = freq;
+    norms[in_block] = norm;
+    ++in_block;
+    info.max_freq = std::max(info.max_freq, freq);
+    info.min_norm = std::min(info.min_norm, norm);
+    ++info.doc_freq;
+    info.total_freq += freq;
+    if (in_block == kPostingBlock) return FlushBlock(true);
+    return Status::OK();
   }
 
   Status FlushBlock(bool full) {
@@ -386,9 +425,13 @@ class SegmentWriter::Impl {
 
   Status FlushChunk() {
     if (chunk_docs == 0) return Status::OK();
+    if (!cctx) {
+      cctx.reset(ZSTD_createCCtx());
+      if (!cctx) return Status::Internal("zstd: cannot create a compression context");
+    }
     compressed.resize(ZSTD_compressBound(chunk.size()));
-    const std::size_t n = ZSTD_compress(compressed.data(), compressed.size(),
-                                        chunk.data(), chunk.size(), level);
+    const std::size_t n = ZSTD_compressCCtx(cctx.get(), compressed.data(), compressed.size(),
+                                            chunk.data(), chunk.size(), level);
     if (ZSTD_isError(n)) {
       return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
     }
@@ -461,41 +504,49 @@ Status SegmentWriter::StartTerm(std::string_view key) {
 Status SegmentWriter::AddPosting(std::uint32_t doc, std::uint32_t freq,
                                  const PosEntry* positions, std::uint32_t norm) {
   Impl& m = *impl_;
-  if (!m.in_term || freq == 0 || doc >= m.max_doc ||
-      static_cast<std::int64_t>(doc) <= m.prev_doc ||
-      (m.in_block > 0 && doc <= m.docs[m.in_block - 1])) {
-    return m.Fail(Status::Internal("postings out of order"));
-  }
-  if (m.in_block == 0) {
-    m.block_pos_start = m.pos().offset() - m.term_pos_start;
-  }
+  QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
+  std::string& enc = m.pos_scratch;
+  enc.clear();
   if (m.has_positions) {
-    m.scratch.clear();
     std::uint32_t prev = 0;
     for (std::uint32_t i = 0; i < freq; ++i) {
       const PosEntry& p = positions[i];
       if (p.position < prev || p.length == 0 || p.position > kMaxPosition) {
         return m.Fail(Status::Internal("positions out of order or out of range"));
       }
-      PutVarint32(&m.scratch, ((p.position - prev) << 1) | (p.length > 1 ? 1u : 0u));
-      if (p.length > 1) PutVarint32(&m.scratch, p.length);
+      PutVarint32(&enc, ((p.position - prev) << 1) | (p.length > 1 ? 1u : 0u));
+      if (p.length > 1) PutVarint32(&enc, p.length);
       prev = p.position;
     }
-    QUARRY_RETURN_IF_ERROR(m.pos().Append(m.scratch));
-    if (m.pos().offset() - m.term_pos_start > 0xFFFFFFF0ull) {
-      return m.Fail(Status::NotSupported("positions of one term exceed 4 GiB"));
-    }
   }
-  m.docs[m.in_block] = doc;
-  m.freqs[m.in_block] = freq;
-  m.norms[m.in_block] = norm;
-  ++m.in_block;
-  m.info.max_freq = std::max(m.info.max_freq, freq);
-  m.info.min_norm = std::min(m.info.min_norm, norm);
-  ++m.info.doc_freq;
-  m.info.total_freq += freq;
-  if (m.in_block == kPostingBlock) return m.FlushBlock(true);
-  return Status::OK();
+  return m.AppendPosting(doc, freq, enc, norm);
+}
+
+Status SegmentWriter::AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
+                                        std::string_view positions,
+                                        std::uint32_t norm) {
+  Impl& m = *impl_;
+  QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
+  if (m.has_positions) {
+    // The checks AddPosting makes, on the encoded form; and it must be
+    // exactly what AddPosting would have written.
+    Reader r(positions);
+    std::uint64_t position = 0;
+    for (std::uint32_t i = 0; i < freq; ++i) {
+      std::uint32_t v, len = 1;
+      if (!r.ReadVarint32(&v) || ((v & 1) && (!r.ReadVarint32(&len) || len < 2))) {
+        return m.Fail(Status::Internal("positions malformed"));
+      }
+      position += v >> 1;
+      if (position > kMaxPosition) {
+        return m.Fail(Status::Internal("positions out of order or out of range"));
+      }
+    }
+    if (r.remaining() != 0) return m.Fail(Status::Internal("positions malformed"));
+  } else if (!positions.empty()) {
+    return m.Fail(Status::Internal("positions for a term without positions"));
+  }
+  return m.AppendPosting(doc, freq, positions, norm);
 }
 
 Status SegmentWriter::FinishTerm() {

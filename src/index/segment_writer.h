@@ -33,6 +33,11 @@ class SegmentWriter {
   // block-max bound), 0 when the term has no norms.
   Status AddPosting(std::uint32_t doc, std::uint32_t freq,
                     const PosEntry* positions, std::uint32_t norm);
+  // The same with the positions already in the .pos encoding (`freq`
+  // entries, exactly as AddPosting would write them; empty when the term has
+  // no positions). They are checked, then copied verbatim.
+  Status AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
+                           std::string_view positions, std::uint32_t norm);
   Status FinishTerm();
 
   // Field lengths of every document for one text field (schema order).

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <random>
 #include <set>
+#include <span>
 
 #include "index/index_internal.h"
 #include "quarry/index.h"
@@ -203,6 +204,78 @@ TEST_F(IndexTest, GenerationsAreNeverReused) {
   ASSERT_TRUE(writer_->Commit().ok());  // an empty commit still moves on
   const auto g2 = Reader()->generation();
   EXPECT_GT(g2, g1);
+}
+
+// UpdateBatch on 1, 2 and 3 analysis threads: the documents are applied in
+// input order (a repeated id keeps its last version), with flushes in the
+// middle of the batch, and the index is the same whatever the thread count.
+TEST(IndexBatch, ThreadsApplyInInputOrder) {
+  std::vector<Document> docs;
+  for (int i = 0; i < 1500; ++i) {
+    docs.push_back(Doc("n" + std::to_string(i % 1000), "Headline " + std::to_string(i),
+                       "version " + std::to_string(i) + " of the peace talks, round " +
+                           std::to_string(i % 37)));
+  }
+  std::uint64_t first_bytes = 0, first_terms = 0;
+  for (unsigned threads : {1u, 2u, 3u}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    auto dir = store::NewMemoryDirectory();
+    IndexWriterOptions o;
+    o.schema = TestSchema();
+    o.analysis_threads = threads;
+    o.ram_budget_bytes = 1u << 20;  // flushes inside the batch
+    auto w = IndexAccess::OpenWriter(dir, o);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    // In pieces of different sizes: 1 document, a partial chunk, the rest.
+    const std::span<const Document> all(docs);
+    ASSERT_TRUE((*w)->UpdateBatch(all.subspan(0, 1)).ok());
+    ASSERT_TRUE((*w)->UpdateBatch(all.subspan(1, 20)).ok());
+    ASSERT_TRUE((*w)->UpdateBatch(all.subspan(21)).ok());
+    ASSERT_TRUE((*w)->ForceMerge(1).ok());
+    auto r = IndexAccess::OpenReader(dir);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)->num_docs(), 1000u);
+    for (int id : {0, 7, 499, 500, 999}) {
+      const int last = id < 500 ? id + 1000 : id;
+      EXPECT_EQ((*r)->Get("n" + std::to_string(id))->Get("title"),
+                "Headline " + std::to_string(last));
+    }
+    const IndexStats st = (*w)->Stats();
+    EXPECT_EQ(st.segments, 1u);
+    if (threads == 1) {
+      first_bytes = st.bytes_on_disk;
+      first_terms = st.terms;
+    } else {
+      EXPECT_EQ(st.bytes_on_disk, first_bytes);
+      EXPECT_EQ(st.terms, first_terms);
+    }
+  }
+}
+
+// A bad document stops the batch: everything before it is applied, nothing
+// after it, whatever the thread count.
+TEST(IndexBatch, StopsAtTheFirstBadDocument) {
+  std::vector<Document> docs;
+  for (int i = 0; i < 1000; ++i) {
+    docs.push_back(Doc(i == 537 ? "" : "n" + std::to_string(i), "t", "b " + std::to_string(i)));
+  }
+  for (unsigned threads : {1u, 2u, 3u}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    auto dir = store::NewMemoryDirectory();
+    IndexWriterOptions o;
+    o.schema = TestSchema();
+    o.analysis_threads = threads;
+    auto w = IndexAccess::OpenWriter(dir, o);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    EXPECT_EQ((*w)->UpdateBatch(docs).code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ((*w)->buffered_documents(), 537u);
+    ASSERT_TRUE((*w)->Commit().ok());
+    auto r = IndexAccess::OpenReader(dir);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)->num_docs(), 537u);
+    EXPECT_TRUE((*r)->Get("n536").ok());
+    EXPECT_FALSE((*r)->Get("n538").ok());
+  }
 }
 
 TEST(IndexFs, CreateReopenOnDisk) {

@@ -30,16 +30,45 @@ std::shared_ptr<const Schema> TestSchema() {
   return std::make_shared<const Schema>(s);
 }
 
-// Writes `lists` (keys in order) into a segment of max_doc docs, reads it back.
+// The .pos encoding of one posting's positions, as the format comment in
+// segment_writer.cc describes it: (delta << 1 | length > 1) then the length
+// if > 1, as varints.
+std::string EncodePositions(const std::vector<PosEntry>& positions) {
+  std::string out;
+  std::uint32_t prev = 0;
+  auto put = [&out](std::uint32_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  };
+  for (const PosEntry& p : positions) {
+    put(((p.position - prev) << 1) | (p.length > 1 ? 1u : 0u));
+    if (p.length > 1) put(p.length);
+    prev = p.position;
+  }
+  return out;
+}
+
+// Writes `lists` (keys in order) into a segment of max_doc docs, reads it
+// back. `encoded`: through AddPostingEncoded instead of AddPosting.
 std::shared_ptr<const SegmentReader> WriteAndOpen(store::Directory* dir,
                                                   std::shared_ptr<const Schema> schema,
-                                                  std::uint32_t max_doc, const Lists& lists) {
+                                                  std::uint32_t max_doc, const Lists& lists,
+                                                  bool encoded = false) {
   auto w = SegmentWriter::Create(dir, 1, schema.get(), max_doc, 1);
   EXPECT_TRUE(w.ok()) << w.status().ToString();
   for (const auto& [key, postings] : lists) {
     EXPECT_TRUE((*w)->StartTerm(key).ok());
     for (const Posting& p : postings) {
-      EXPECT_TRUE((*w)->AddPosting(p.doc, p.freq, p.positions.data(), 1).ok());
+      if (encoded) {
+        const Status st =
+            (*w)->AddPostingEncoded(p.doc, p.freq, EncodePositions(p.positions), 1);
+        EXPECT_TRUE(st.ok()) << st.ToString();
+      } else {
+        EXPECT_TRUE((*w)->AddPosting(p.doc, p.freq, p.positions.data(), 1).ok());
+      }
     }
     EXPECT_TRUE((*w)->FinishTerm().ok());
   }
@@ -296,6 +325,73 @@ TEST(Postings, IdTableRoundTrip) {
     ASSERT_EQ(sd->id, ids[d]);
   }
   EXPECT_FALSE((*seg)->Id(max_doc).ok());
+}
+
+// The same lists through AddPosting and AddPostingEncoded: both round-trip,
+// and the files are the same size (the encoded bytes are copied verbatim).
+TEST(Postings, EncodedPositionsMatchAddPosting) {
+  std::mt19937 rng(7);
+  Lists lists;
+  lists["\x01" "alpha"] = RandomList(rng, 300, 5000, true);
+  lists["\x01" "beta"] = RandomList(rng, 3, 5000, true);
+  lists["\x01" "far"] = {{0, {{0, 1}, {kMaxPosition - 5, 3}, {kMaxPosition, 1}}, 3}};
+  lists["\x02" "tag"] = RandomList(rng, 200, 5000, false);
+  auto schema = TestSchema();
+  auto plain_dir = store::NewMemoryDirectory();
+  auto encoded_dir = store::NewMemoryDirectory();
+  auto plain = WriteAndOpen(plain_dir.get(), schema, 5000, lists);
+  auto encoded = WriteAndOpen(encoded_dir.get(), schema, 5000, lists, /*encoded=*/true);
+  ASSERT_NE(plain, nullptr);
+  ASSERT_NE(encoded, nullptr);
+  ExpectRoundTrip(*plain, lists);
+  ExpectRoundTrip(*encoded, lists);
+  ASSERT_EQ(plain->files().size(), encoded->files().size());
+  for (std::size_t i = 0; i < plain->files().size(); ++i) {
+    EXPECT_EQ(plain->files()[i]->bytes().size(), encoded->files()[i]->bytes().size()) << i;
+  }
+}
+
+TEST(Postings, MalformedEncodedPositionsAreRefused) {
+  auto schema = TestSchema();
+  struct Case {
+    const char* what;
+    std::string key;
+    std::uint32_t freq;
+    std::string bytes;
+  };
+  const Case cases[] = {
+      {"fewer entries than freq", "\x01" "a", 2, std::string("\x02", 1)},
+      {"trailing bytes", "\x01" "a", 1, std::string("\x02\x02", 2)},
+      {"truncated varint", "\x01" "a", 1, std::string("\x82", 1)},
+      {"length flag without length", "\x01" "a", 1, std::string("\x03", 1)},
+      {"length 1 behind the flag", "\x01" "a", 1, std::string("\x03\x01", 2)},
+      {"length 0 behind the flag", "\x01" "a", 1, std::string("\x03\x00", 2)},
+      // Deltas kMaxPosition (DeltaFlag 0xFFFFFFFE) and 1: position 2^31.
+      {"position above kMaxPosition", "\x01" "a", 2,
+       std::string("\xFE\xFF\xFF\xFF\x0F\x02", 6)},
+      {"positions for a keyword term", "\x02" "t", 1, std::string("\x00", 1)},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto dir = store::NewMemoryDirectory();
+    auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), 10, 1);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->StartTerm(c.key).ok());
+    EXPECT_FALSE((*w)->AddPostingEncoded(3, c.freq, c.bytes, 1).ok());
+    // The writer refuses to go on after a failure.
+    EXPECT_FALSE((*w)->FinishTerm().ok() && (*w)->Finish().ok());
+  }
+  // The well-formed versions are accepted.
+  auto dir = store::NewMemoryDirectory();
+  auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), 10, 1);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->StartTerm("\x01" "a").ok());
+  EXPECT_TRUE((*w)->AddPostingEncoded(1, 2, std::string("\x02\x03\x02", 3), 1).ok());
+  EXPECT_TRUE((*w)->AddPostingEncoded(2, 1, std::string("\x80\x80\x80\x80\x07", 5), 1).ok());
+  ASSERT_TRUE((*w)->FinishTerm().ok());
+  ASSERT_TRUE((*w)->StartTerm("\x02" "t").ok());
+  EXPECT_TRUE((*w)->AddPostingEncoded(1, 4, "", 1).ok());
+  ASSERT_TRUE((*w)->FinishTerm().ok());
 }
 
 }  // namespace
