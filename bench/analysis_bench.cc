@@ -64,9 +64,16 @@
 #include <vector>
 
 #include "analysis/segmenter.h"
+#include "corpus.h"
 #include "quarry/analyzer.h"
 
 namespace {
+
+// From corpus.h.
+using quarry_bench::Die;
+using quarry_bench::EndsWith;
+using quarry_bench::LineReader;
+using quarry_bench::SplitCommaList;
 
 // ---------------------------------------------------------------------------
 // Inputs
@@ -90,21 +97,6 @@ struct Options {
   std::size_t text_doc_bytes = 1024;
 };
 
-[[noreturn]] void Die(const std::string& msg) {
-  std::fprintf(stderr, "analysis_bench: %s\n", msg.c_str());
-  std::exit(2);
-}
-
-void SplitCommaList(std::string_view list, std::vector<std::string>* out) {
-  while (!list.empty()) {
-    const std::size_t comma = list.find(',');
-    const std::string_view item = list.substr(0, comma);
-    if (!item.empty()) out->emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-}
-
 void PrintUsage() {
   std::printf(
       "analysis_bench flags (besides Google Benchmark's --benchmark_*):\n"
@@ -123,18 +115,9 @@ Options ParseFlags(int* argc, char** argv) {
   Options o;
   int out = 1;
   for (int i = 1; i < *argc; ++i) {
-    std::string_view arg = argv[i];
+    const std::string_view arg = argv[i];
     auto value_of = [&](std::string_view flag, std::string* value) {
-      if (arg.substr(0, flag.size()) != flag) return false;
-      std::string_view rest = arg.substr(flag.size());
-      if (rest.empty()) {  // "--flag VALUE"
-        if (i + 1 >= *argc) Die(std::string(flag) + " needs a value");
-        *value = argv[++i];
-        return true;
-      }
-      if (rest[0] != '=') return false;
-      *value = std::string(rest.substr(1));
-      return true;
+      return quarry_bench::FlagValue(*argc, argv, &i, flag, value);
     };
     std::string v;
     if (value_of("--news", &v)) {
@@ -192,84 +175,6 @@ class CorpusBuilder {
   Corpus* c_;
   std::size_t budget_;
   bool full_ = false;
-};
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// Reads lines of a file; a .gz file through `gzip -dc` (NUL bytes are kept).
-class LineReader {
- public:
-  explicit LineReader(const std::string& path) : path_(path), buf_(1 << 18) {
-    if (access(path.c_str(), R_OK) != 0) Die("cannot read " + path);
-    if (EndsWith(path, ".gz")) {
-      std::string quoted = "'";
-      for (char ch : path) {
-        if (ch == '\'') {
-          quoted += "'\\''";
-        } else {
-          quoted += ch;
-        }
-      }
-      quoted += "'";
-      f_ = popen(("gzip -dc -- " + quoted).c_str(), "r");
-      piped_ = true;
-    } else {
-      f_ = std::fopen(path.c_str(), "rb");
-    }
-    if (f_ == nullptr) Die("cannot open " + path);
-  }
-  ~LineReader() {
-    if (f_ == nullptr) return;
-    if (!piped_) {
-      std::fclose(f_);
-      return;
-    }
-    const int status = pclose(f_);
-    // gzip may die of SIGPIPE when we stop reading early; that is fine.
-    if (eof_ && status != 0) Die("gzip -dc failed on " + path_);
-  }
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
-
-  // The next line without its line end; false at the end of the file.
-  bool Next(std::string* line) {
-    line->clear();
-    for (;;) {
-      if (pos_ == len_) {
-        if (eof_) return !line->empty();
-        len_ = std::fread(buf_.data(), 1, buf_.size(), f_);
-        pos_ = 0;
-        if (len_ == 0) {
-          if (std::ferror(f_)) Die("reading " + path_ + " failed");
-          eof_ = true;
-          return !line->empty();
-        }
-      }
-      const char* begin = buf_.data() + pos_;
-      const auto* nl =
-          static_cast<const char*>(std::memchr(begin, '\n', len_ - pos_));
-      if (nl == nullptr) {
-        line->append(begin, len_ - pos_);
-        pos_ = len_;
-        continue;
-      }
-      line->append(begin, static_cast<std::size_t>(nl - begin));
-      pos_ += static_cast<std::size_t>(nl - begin) + 1;
-      if (!line->empty() && line->back() == '\r') line->pop_back();
-      return true;
-    }
-  }
-
- private:
-  std::string path_;
-  std::FILE* f_ = nullptr;
-  bool piped_ = false;
-  std::vector<char> buf_;
-  std::size_t pos_ = 0, len_ = 0;
-  bool eof_ = false;
 };
 
 void LoadFile(const std::string& path, const Options& o, CorpusBuilder* b) {
@@ -1226,6 +1131,7 @@ void PrintSummary(const SummaryReporter& rep,
 }  // namespace
 
 int main(int argc, char** argv) {
+  quarry_bench::SetProgramName("analysis_bench");
   const Options options = ParseFlags(&argc, argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;

@@ -1,7 +1,7 @@
 // Copyright 2026 The quarry Authors. Licensed under the Apache License 2.0.
 //
-// Corpus reading shared by quarry's benchmark programs (index_bench,
-// search_bench): JSONL files (optionally .gz, read through `gzip -dc`) or
+// Corpus reading and flag parsing shared by quarry's benchmark programs
+// (analysis_bench, index_bench, search_bench, eval): JSONL files (optionally .gz, read through `gzip -dc`) or
 // directories of them, one document per line {"id", "title", "body" or
 // "text"}, or a generated English-like news corpus. Header-only; errors end
 // the program (Die) with the program name set by SetProgramName.
@@ -45,6 +45,23 @@ inline void SetProgramName(std::string name) {
 inline bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Command-line flags: "--flag=VALUE" or "--flag VALUE" at argv[*i] (then
+// *i moves past the value). False when argv[*i] is not `flag`.
+inline bool FlagValue(int argc, char** argv, int* i, std::string_view flag,
+                      std::string* value) {
+  const std::string_view arg = argv[*i];
+  if (arg.substr(0, flag.size()) != flag) return false;
+  const std::string_view rest = arg.substr(flag.size());
+  if (rest.empty()) {
+    if (*i + 1 >= argc) Die(std::string(flag) + " needs a value");
+    *value = argv[++*i];
+    return true;
+  }
+  if (rest[0] != '=') return false;
+  *value = std::string(rest.substr(1));
+  return true;
 }
 
 inline void SplitCommaList(std::string_view list,

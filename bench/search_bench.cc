@@ -250,16 +250,7 @@ Options ParseFlags(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     auto value_of = [&](std::string_view flag, std::string* value) {
-      if (arg.substr(0, flag.size()) != flag) return false;
-      const std::string_view rest = arg.substr(flag.size());
-      if (rest.empty()) {
-        if (i + 1 >= argc) Die(std::string(flag) + " needs a value");
-        *value = argv[++i];
-        return true;
-      }
-      if (rest[0] != '=') return false;
-      *value = std::string(rest.substr(1));
-      return true;
+      return quarry_bench::FlagValue(argc, argv, &i, flag, value);
     };
     std::string v;
     if (value_of("--corpus", &v)) {
