@@ -2,7 +2,6 @@
 #include "search/scorer.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 namespace quarry::search {
@@ -44,26 +43,18 @@ Explanation Bm25Explain(const Bm25& p, const std::string& label, double tf, doub
 TermScorer::TermScorer(const index::SegmentReader* seg, std::string_view key,
                        const index::TermInfo& info, const Bm25* bm25, std::string label)
     : seg_(seg), it_(seg->Postings(key, info)), bm25_(bm25), label_(std::move(label)) {
-  max_ = Bound(info.max_freq, info.min_norm);
-}
-
-double TermScorer::Bound(std::uint32_t max_freq, std::uint32_t min_norm) const {
-  if (max_freq == 0) return 0;
-  const double dl = bm25_->norm_field >= 0 ? static_cast<double>(min_norm) : 0.0;
-  return bm25_->Score(max_freq, dl);
+  max_ = bm25_->PairBound(info.max_freq, info.min_norm);
 }
 
 double TermScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
   const index::PostingsIterator::BlockBound b = it_.ShallowBound(target);
   *up_to = b.last_doc >= kLastDoc ? kLastDoc : b.last_doc;
-  return std::max(Bound(b.freq[0], b.norm[0]), Bound(b.freq[1], b.norm[1]));
+  return std::max(bm25_->PairBound(b.freq[0], b.norm[0]), bm25_->PairBound(b.freq[1], b.norm[1]));
 }
 
 Explanation TermScorer::Explain() {
-  const double dl = bm25_->norm_field >= 0
-                        ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), doc_)
-                        : 0.0;
-  return Bm25Explain(*bm25_, label_, it_.freq(), dl, bm25_->norm_field >= 0, "tf");
+  return Bm25Explain(*bm25_, label_, it_.freq(), bm25_->Length(*seg_, doc_),
+                     bm25_->norm_field >= 0, "tf");
 }
 
 // --------------------------------------------------------- ConjunctionScorer
@@ -272,17 +263,12 @@ PhraseScorer::PhraseScorer(std::unique_ptr<Scorer> approx, std::vector<Word> wor
 
 double PhraseScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
   if (near_) return Scorer::BlockBound(target, up_to);
-  auto score = [this](std::uint64_t freq, std::uint32_t norm) {
-    if (freq == 0) return 0.0;
-    const double dl = bm25_->norm_field >= 0 ? static_cast<double>(norm) : 0.0;
-    return bm25_->Score(static_cast<double>(freq), dl);
-  };
   if (words_[0].alts.size() == 1) {
     // One alternative: each of its document's (f, n) is under one pair.
     const index::PostingsIterator::BlockBound b =
         words_[0].alts[0].terms[0]->postings().ShallowBound(target);
     *up_to = std::min(b.last_doc, kLastDoc);
-    return std::max(score(b.freq[0], b.norm[0]), score(b.freq[1], b.norm[1]));
+    return std::max(bm25_->PairBound(b.freq[0], b.norm[0]), bm25_->PairBound(b.freq[1], b.norm[1]));
   }
   std::uint64_t freq = 0;
   std::uint32_t norm = UINT32_MAX, last = kLastDoc;
@@ -294,7 +280,7 @@ double PhraseScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
     last = std::min(last, b.last_doc);
   }
   *up_to = last;
-  return score(freq, norm);
+  return bm25_->PairBound(freq, norm);
 }
 
 std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
@@ -306,11 +292,8 @@ std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
       for (const Alt& alt : words_[0].alts) {
         if (alt.conj->doc() == d) bound_freq += alt.terms[0]->freq();
       }
-      const double dl = bm25_->norm_field >= 0
-                            ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), d)
-                            : 0.0;
-      const double bound = bm25_->Score(static_cast<double>(bound_freq), dl);
-      if (!(bound + std::abs(bound) * 1e-9 > min_competitive_)) {
+      const double bound = bm25_->Score(static_cast<double>(bound_freq), bm25_->Length(*seg_, d));
+      if (!Competitive(bound, min_competitive_)) {
         pruned_ = true;
         d = approx_->Next();
         continue;
@@ -493,10 +476,8 @@ std::uint32_t PhraseScorer::Frequency() {
 }
 
 Explanation PhraseScorer::Explain() {
-  const double dl = bm25_->norm_field >= 0
-                        ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), doc_)
-                        : 0.0;
-  return Bm25Explain(*bm25_, label_, freq_, dl, bm25_->norm_field >= 0, "phraseFreq");
+  return Bm25Explain(*bm25_, label_, freq_, bm25_->Length(*seg_, doc_),
+                     bm25_->norm_field >= 0, "phraseFreq");
 }
 
 }  // namespace quarry::search

@@ -19,6 +19,7 @@
 #ifndef QUARRY_SRC_SEARCH_SCORER_H_
 #define QUARRY_SRC_SEARCH_SCORER_H_
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -85,7 +86,23 @@ struct Bm25 {
   int norm_field = -1;
 
   double Score(double tf, double dl) const { return weight * tf / (tf + kconst + kdl * dl); }
+  // The field length the score of `doc` uses (0 without norms).
+  double Length(const index::SegmentReader& seg, std::uint32_t doc) const {
+    return norm_field >= 0 ? seg.Norm(static_cast<std::size_t>(norm_field), doc) : 0.0;
+  }
+  // The best score of any posting under a (frequency, field length) pair.
+  double PairBound(std::uint64_t freq, std::uint32_t norm) const {
+    if (freq == 0) return 0;
+    return Score(static_cast<double>(freq), norm_field >= 0 ? static_cast<double>(norm) : 0.0);
+  }
 };
+
+// Can a document whose score is at most `bound` still enter results whose
+// minimum is `threshold`? (A relative tolerance keeps rounding in bounds from
+// dropping a tie.)
+inline bool Competitive(double bound, double threshold) {
+  return bound + std::abs(bound) * 1e-9 > threshold;
+}
 
 class TermScorer final : public Scorer {
  public:
@@ -93,12 +110,7 @@ class TermScorer final : public Scorer {
              const index::TermInfo& info, const Bm25* bm25, std::string label);
   std::uint32_t Next() override { return doc_ = it_.Next(); }
   std::uint32_t Advance(std::uint32_t target) override { return doc_ = it_.Advance(target); }
-  double Score() override {
-    const double dl = bm25_->norm_field >= 0
-                          ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), doc_)
-                          : 0.0;
-    return bm25_->Score(it_.freq(), dl);
-  }
+  double Score() override { return bm25_->Score(it_.freq(), bm25_->Length(*seg_, doc_)); }
   double MaxScore() const override { return max_; }
   double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
   std::uint64_t Cost() const override { return it_.doc_freq(); }
@@ -108,7 +120,6 @@ class TermScorer final : public Scorer {
   std::uint32_t freq() const { return it_.freq(); }
 
  private:
-  double Bound(std::uint32_t max_freq, std::uint32_t min_norm) const;
   const index::SegmentReader* seg_;
   index::PostingsIterator it_;
   const Bm25* bm25_;
@@ -258,12 +269,7 @@ class PhraseScorer final : public Scorer {
   std::uint32_t Advance(std::uint32_t target) override {
     return Confirm(approx_->Advance(target));
   }
-  double Score() override {
-    const double dl = bm25_->norm_field >= 0
-                          ? seg_->Norm(static_cast<std::size_t>(bm25_->norm_field), doc_)
-                          : 0.0;
-    return bm25_->Score(freq_, dl);
-  }
+  double Score() override { return bm25_->Score(freq_, bm25_->Length(*seg_, doc_)); }
   // freq / (freq + K) < 1.
   double MaxScore() const override { return bm25_->weight; }
   // Phrases (not Near): a phrase occurs at most as often as the first terms

@@ -43,6 +43,7 @@ using index::TermInfo;
 using internal::ReaderSegment;
 using search::AllScorer;
 using search::Bm25;
+using search::Competitive;
 using search::ConjunctionScorer;
 using search::DisjunctionScorer;
 using search::kLastDoc;
@@ -65,10 +66,6 @@ struct FieldStat {
   double avgdl = 1;
   bool norms = false;
 };
-
-bool Competitive(double bound, double threshold) {
-  return bound + std::abs(bound) * 1e-9 > threshold;
-}
 
 // The k best (score, doc) pairs; ties go to the smaller doc.
 class TopK {
