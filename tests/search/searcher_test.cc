@@ -183,6 +183,20 @@ TEST_F(SearcherSmall, StoredFieldsAndSnippets) {
       << r->hits[0].snippets[0].text;
 }
 
+// Top-k of a query evaluated exhaustively (every match scored and counted)
+// and with pruning from the first hit on (total_hits_threshold 0).
+std::pair<Result<SearchResult>, Result<SearchResult>> ExactAndPruned(const Searcher& s,
+                                                                     const Query& q,
+                                                                     std::size_t k) {
+  SearchOptions exact;
+  exact.limit = k;
+  exact.total_hits_threshold = UINT64_MAX;
+  exact.load_fields = false;
+  SearchOptions pruned = exact;
+  pruned.total_hits_threshold = 0;
+  return {s.Search(q, exact), s.Search(q, pruned)};
+}
+
 // A generated corpus with long posting lists: the pruned paths must return
 // exactly what exhaustive evaluation returns.
 class SearcherPruning : public testing::TestWithParam<int> {};
@@ -230,14 +244,7 @@ TEST_P(SearcherPruning, PrunedEqualsExhaustive) {
   std::size_t pruned_phrases = 0;  // phrase queries whose pruned total is a bound
   for (const Query& q : queries) {
     for (std::size_t k : {1u, 10u, 100u}) {
-      SearchOptions exact;
-      exact.limit = k;
-      exact.total_hits_threshold = UINT64_MAX;
-      exact.load_fields = false;
-      SearchOptions pruned = exact;
-      pruned.total_hits_threshold = 0;
-      auto a = (*s)->Search(q, exact);
-      auto b = (*s)->Search(q, pruned);
+      auto [a, b] = ExactAndPruned(**s, q, k);
       ASSERT_TRUE(a.ok() && b.ok());
       ASSERT_EQ(Ids(*a), Ids(*b)) << q.ToString() << " k=" << k;
       for (std::size_t i = 0; i < a->hits.size(); ++i) {
@@ -293,14 +300,7 @@ TEST(SearcherMaxScore, KeepsGoingAfterTheEssentialClausesEnd) {
   ASSERT_TRUE(s.ok());
   const Query q = Query::Or({Query::Term("body", "common"), Query::Term("body", "rare")});
   for (std::size_t k : {5u, 10u, 20u}) {
-    SearchOptions exact;
-    exact.limit = k;
-    exact.total_hits_threshold = UINT64_MAX;
-    exact.load_fields = false;
-    SearchOptions pruned = exact;
-    pruned.total_hits_threshold = 0;
-    auto a = (*s)->Search(q, exact);
-    auto b = (*s)->Search(q, pruned);
+    auto [a, b] = ExactAndPruned(**s, q, k);
     ASSERT_TRUE(a.ok() && b.ok());
     const std::vector<std::string> ids = Ids(*a);
     // The test is about this document (the best one).
