@@ -334,12 +334,14 @@ class SegmentWriter::Impl {
       }
     }
     QUARRY_RETURN_IF_ERROR(doc().Append(scratch));
-    PutFixed32(&skips, docs[in_block - 1]);
-    PutFixed32(&skips, static_cast<std::uint32_t>(block_offset));
-    PutFixed32(&skips, static_cast<std::uint32_t>(block_pos_start));
-    std::uint32_t pairs[4];
-    BlockImpacts(pairs);
-    for (std::uint32_t v : pairs) PutFixed32(&skips, v);
+    if (info.doc_freq >= kPostingBlock) {  // only these terms keep a skip table
+      PutFixed32(&skips, docs[in_block - 1]);
+      PutFixed32(&skips, static_cast<std::uint32_t>(block_offset));
+      PutFixed32(&skips, static_cast<std::uint32_t>(block_pos_start));
+      std::uint32_t pairs[4];
+      BlockImpacts(pairs);
+      for (std::uint32_t v : pairs) PutFixed32(&skips, v);
+    }
     prev_doc = docs[in_block - 1];
     in_block = 0;
     return Status::OK();
