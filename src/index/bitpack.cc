@@ -303,3 +303,34 @@ void UnpackBlockSse2(const uint8_t* in, int bits, uint32_t* out) {
 
 }  // namespace bitpack_internal
 }  // namespace quarry::index
+
+namespace quarry::index {
+
+void bitpack_internal::PrefixSumPlusOneScalar(uint32_t* v, uint32_t first) {
+  uint32_t next = first;
+  for (int i = 0; i < kBlockSize; ++i) {
+    v[i] += next;
+    next = v[i] + 1;
+  }
+}
+
+void PrefixSumPlusOne(uint32_t* v, uint32_t first) {
+#if defined(__SSE2__)
+  // Four lanes at a time: add 1 to every gap, an in-register prefix sum
+  // (shift by one lane, add; shift by two, add), then the running total.
+  const __m128i one = _mm_set1_epi32(1);
+  __m128i carry = _mm_set1_epi32(static_cast<int>(first - 1));
+  for (int i = 0; i < kBlockSize; i += 4) {
+    __m128i x = _mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + i)), one);
+    x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
+    x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
+    x = _mm_add_epi32(x, carry);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(v + i), x);
+    carry = _mm_shuffle_epi32(x, 0xFF);
+  }
+#else
+  bitpack_internal::PrefixSumPlusOneScalar(v, first);
+#endif
+}
+
+}  // namespace quarry::index

@@ -94,11 +94,17 @@ void UnpackBlock(const uint8_t* in, int bits, uint32_t* out);
 // first PackedBytes(bits) bytes of `in`.
 bool UnpackBlockChecked(std::string_view in, int bits, uint32_t* out);
 
+// Turns 128 gaps into document numbers in place: out[i] = out[i-1] + 1 +
+// v[i], with out[-1] + 1 = first (so out[0] = first + v[0]). Arithmetic is
+// 32-bit and wraps; callers make sure it cannot (see PostingsIterator).
+void PrefixSumPlusOne(uint32_t* v, uint32_t first);
+
 namespace bitpack_internal {
 
 // The portable implementation; byte-for-byte identical results.
 void PackBlockScalar(const uint32_t* in, int bits, uint8_t* out);
 void UnpackBlockScalar(const uint8_t* in, int bits, uint32_t* out);
+void PrefixSumPlusOneScalar(uint32_t* v, uint32_t first);
 
 #if defined(__SSE2__)
 // The SSE2 implementation (what PackBlock/UnpackBlock use on x86-64).

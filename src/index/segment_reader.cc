@@ -527,28 +527,38 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
       return false;
     }
     UnpackBlock(p + 2, db, docs_);
-    UnpackBlock(p + 2 + PackedBytes(db), fb, freqs_);
+    freq_packed_ = p + 2 + PackedBytes(db);
+    freq_bits_ = fb;
+    freqs_ready_ = false;
     count_ = kPostingBlock;
-    for (std::uint32_t i = 0; i < kPostingBlock; ++i) {
-      const std::int64_t d = prev + 1 + docs_[i];
-      if (d >= seg_->max_doc()) {
+    // d[i] = d[i-1] + 1 + delta[i]. Documents rise strictly, so checking the
+    // last one bounds them all, provided no sum wraps: with deltas below
+    // 2^24 and prev below 2^31 - 1 the 32-bit prefix sum cannot; otherwise
+    // sum in 64 bits.
+    if (db <= 24 && prev < (std::int64_t{1} << 31) - 1) {
+      PrefixSumPlusOne(docs_, static_cast<std::uint32_t>(prev + 1));
+      if (docs_[kPostingBlock - 1] >= seg_->max_doc()) {
         Fail("document id out of range", abs);
         return false;
       }
-      // freqs_[i] is the frequency minus one; none exceeds the term's bound.
-      if (freqs_[i] >= info_.max_freq) {
-        Fail("frequency above the term's bound", abs);
+    } else {
+      std::uint64_t next = static_cast<std::uint64_t>(prev + 1);
+      for (std::uint32_t i = 0; i < kPostingBlock; ++i) {
+        const std::uint64_t d = next + docs_[i];
+        docs_[i] = static_cast<std::uint32_t>(d);
+        next = d + 1;
+      }
+      if (next - 1 >= seg_->max_doc()) {
+        Fail("document id out of range", abs);
         return false;
       }
-      docs_[i] = static_cast<std::uint32_t>(d);
-      freqs_[i] += 1;
-      prev = d;
     }
     if (docs_[kPostingBlock - 1] != DecodeFixed32(skip_bytes_.data() + std::size_t{k} * kSkipEntrySize)) {
       Fail("block does not match its skip entry", abs);
       return false;
     }
   } else {
+    freqs_ready_ = true;
     count_ = info_.doc_freq - full * kPostingBlock;
     std::size_t at = offset;
     for (std::uint32_t i = 0; i < count_; ++i) {
@@ -577,7 +587,22 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
   return true;
 }
 
-std::uint32_t PostingsIterator::Next() {
+void PostingsIterator::DecodeFreqs() {
+  freqs_ready_ = true;
+  if (count_ != kPostingBlock || freq_packed_ == nullptr) return;
+  UnpackBlock(freq_packed_, freq_bits_, freqs_);
+  // Stored minus one; none may exceed the term's bound.
+  std::uint32_t fmax = 0;
+  for (std::uint32_t i = 0; i < kPostingBlock; ++i) fmax = std::max(fmax, freqs_[i]);
+  if (fmax >= info_.max_freq) {
+    Fail("frequency above the term's bound",
+         info_.doc_offset + static_cast<std::uint64_t>(freq_packed_ - reinterpret_cast<const std::uint8_t*>(doc_bytes_.data())));
+    return;
+  }
+  for (std::uint32_t i = 0; i < kPostingBlock; ++i) freqs_[i] += 1;
+}
+
+std::uint32_t PostingsIterator::NextSlow() {
   if (!started_) {
     started_ = true;
     if (num_blocks_ == 0 || !status_.ok()) return doc_ = kNoMoreDocs;
@@ -591,9 +616,9 @@ std::uint32_t PostingsIterator::Next() {
   return doc_ = docs_[0];
 }
 
-std::uint32_t PostingsIterator::Advance(std::uint32_t target) {
+std::uint32_t PostingsIterator::AdvanceSlow(std::uint32_t target) {
   if (!started_) {
-    if (Next() == kNoMoreDocs) return doc_;
+    if (NextSlow() == kNoMoreDocs) return doc_;
   }
   if (doc_ == kNoMoreDocs || doc_ >= target) return doc_;
   // Find the block that may hold target.
@@ -627,6 +652,47 @@ std::uint32_t PostingsIterator::Advance(std::uint32_t target) {
     }
   }
   return doc_ = docs_[idx_];
+}
+
+std::uint32_t PostingsIterator::NextCommon(PostingsIterator& a, PostingsIterator& b,
+                                           std::uint32_t target) {
+  std::uint32_t x = a.Advance(target);
+  if (x == kNoMoreDocs) return kNoMoreDocs;
+  std::uint32_t y = b.Advance(x);
+  for (;;) {
+    if (y == kNoMoreDocs || x == kNoMoreDocs) return kNoMoreDocs;
+    // Both sit on a document of their decoded block: doc_ == docs_[idx_].
+    std::uint32_t i = a.idx_, j = b.idx_;
+    const std::uint32_t na = a.count_, nb = b.count_;
+    for (;;) {
+      if (x == y) {
+        a.idx_ = i;
+        a.doc_ = x;
+        b.idx_ = j;
+        b.doc_ = y;
+        return x;
+      }
+      // Exactly one side steps: the one with the smaller document.
+      i += x < y;
+      j += y < x;
+      if (i == na || j == nb) break;
+      x = a.docs_[i];
+      y = b.docs_[j];
+    }
+    if (i == na) {  // all of a's block lies below y
+      a.idx_ = na - 1;
+      a.doc_ = a.docs_[na - 1];
+      b.idx_ = j;
+      b.doc_ = y;
+      x = a.Advance(y);
+    } else {  // all of b's block lies below x
+      b.idx_ = nb - 1;
+      b.doc_ = b.docs_[nb - 1];
+      a.idx_ = i;
+      a.doc_ = x;
+      y = b.Advance(x);
+    }
+  }
 }
 
 namespace {
@@ -678,6 +744,10 @@ Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
                                  std::to_string(info_.pos_offset + at));
     return status_;
   };
+  if (!freqs_ready_) {
+    DecodeFreqs();
+    if (!status_.ok()) return status_;
+  }
   if (pos_cursor_idx_ == idx_ + 1) {
     at = cur_pos_start_;  // positions of the current document, again
     pos_cursor_idx_ = idx_;

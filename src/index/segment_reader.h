@@ -35,12 +35,55 @@ class PostingsIterator {
   // The current document: kNoMoreDocs before the first Next()/Advance(),
   // when exhausted, and on corruption.
   std::uint32_t doc() const { return doc_; }
-  std::uint32_t freq() const { return idx_ < count_ ? freqs_[idx_] : 0; }
+  // Frequencies of a full block are unpacked on the first freq() or
+  // Positions() of that block: leap-frogging and counting never need them.
+  std::uint32_t freq() {
+    if (!freqs_ready_) DecodeFreqs();
+    return idx_ < count_ ? freqs_[idx_] : 0;
+  }
   std::uint32_t doc_freq() const { return info_.doc_freq; }
-  // Moves to the next document.
-  std::uint32_t Next();
-  // Moves to the first document >= target.
-  std::uint32_t Advance(std::uint32_t target);
+  // Moves to the next document. The step inside a decoded block is inline;
+  // block changes and the first call take the out-of-line path.
+  std::uint32_t Next() {
+    if (started_ && doc_ != kNoMoreDocs && idx_ + 1 < count_) return doc_ = docs_[++idx_];
+    return NextSlow();
+  }
+  // Moves to the first document >= target (stays if doc() >= target).
+  // Targets inside the decoded block are found inline.
+  std::uint32_t Advance(std::uint32_t target) {
+    if (started_) {
+      if (doc_ >= target) return doc_;  // also when exhausted
+      if (docs_[count_ - 1] >= target) {
+        // doc_ == docs_[idx_] < target <= the block's last document.
+        std::uint32_t i = idx_ + 1;
+        while (docs_[i] < target) ++i;
+        idx_ = i;
+        return doc_ = docs_[i];
+      }
+    }
+    return AdvanceSlow(target);
+  }
+  // Moves to the next block and returns its documents; 0 at the end or on
+  // corruption (see status()). *docs stays valid until the iterator moves.
+  // Frequencies are not decoded. Only on an iterator not yet started or
+  // moved by NextBlock alone.
+  std::uint32_t NextBlock(const std::uint32_t** docs) {
+    const std::uint32_t k = started_ ? block_ + 1 : 0;
+    started_ = true;
+    if (k >= num_blocks_ || !status_.ok() || !LoadBlock(k)) {
+      doc_ = kNoMoreDocs;
+      return 0;
+    }
+    idx_ = count_ - 1;
+    doc_ = docs_[idx_];
+    *docs = docs_;
+    return count_;
+  }
+  // Moves a and b to their first common document >= target (kNoMoreDocs
+  // when there is none): a branch-light merge inside the decoded blocks,
+  // Advance() (skip entries) across blocks.
+  static std::uint32_t NextCommon(PostingsIterator& a, PostingsIterator& b,
+                                  std::uint32_t target);
   // The positions of the current document (cleared first).
   Status Positions(std::vector<PosEntry>* out);
   // Corruption found while iterating, or OK.
@@ -68,6 +111,9 @@ class PostingsIterator {
 
  private:
   bool LoadBlock(std::uint32_t k);
+  void DecodeFreqs();
+  std::uint32_t NextSlow();
+  std::uint32_t AdvanceSlow(std::uint32_t target);
   std::uint32_t Fail(const std::string& what, std::uint64_t offset);
 
   const SegmentReader* seg_;
@@ -81,6 +127,9 @@ class PostingsIterator {
   std::uint32_t shallow_ = 0;         // block of the last ShallowBound()
   std::uint32_t docs_[kPostingBlock];
   std::uint32_t freqs_[kPostingBlock];
+  const std::uint8_t* freq_packed_ = nullptr;  // the block's packed frequencies
+  int freq_bits_ = 0;
+  bool freqs_ready_ = true;      // freqs_ holds the current block's
   std::uint32_t count_ = 0;      // docs in the current block
   std::uint32_t idx_ = 0;        // index of the current doc in the block
   std::uint32_t doc_ = kNoMoreDocs;
@@ -212,6 +261,8 @@ class DeleteSet {
   }
   std::uint32_t count() const { return count_; }
   std::uint32_t max_doc() const { return max_doc_; }
+  // The bitmap: bit d % 64 of word d / 64 is set when d is deleted.
+  const std::vector<std::uint64_t>& words() const { return bits_; }
   // Writes s<N>_<gen>.del and syncs it.
   Status Write(store::Directory* dir, const SegmentMeta& meta,
                std::uint64_t gen) const;

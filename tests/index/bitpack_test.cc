@@ -270,6 +270,32 @@ TEST(BitpackImplementations, ScalarAndSse2Agree) {
 #endif
 }
 
+TEST(BitpackPrefixSum, GapsBecomeDocuments) {
+  std::mt19937 rng(11);
+  for (int bits : {0, 1, 7, 16, 24}) {
+    for (uint32_t first : {0u, 1u, 127u, 1000000u}) {
+      const Block gaps = RandomBlock(rng, bits);
+      Block expected;
+      uint64_t d = first;
+      for (int i = 0; i < kBlockSize; ++i) {
+        d += gaps[i];
+        expected[i] = static_cast<uint32_t>(d);
+        ++d;
+      }
+      Block fast = gaps;
+      PrefixSumPlusOne(fast.data(), first);
+      EXPECT_EQ(fast, expected) << "bits " << bits << " first " << first;
+      Block scalar = gaps;
+      bitpack_internal::PrefixSumPlusOneScalar(scalar.data(), first);
+      EXPECT_EQ(scalar, expected) << "bits " << bits << " first " << first;
+    }
+  }
+  // All gaps zero: consecutive documents from `first`.
+  Block zeros{};
+  PrefixSumPlusOne(zeros.data(), 5);
+  for (int i = 0; i < kBlockSize; ++i) EXPECT_EQ(zeros[i], 5u + i);
+}
+
 TEST(BitpackUntrusted, InvalidWidthsAreHarmless) {
   for (const Codec& codec : Codecs()) {
     SCOPED_TRACE(codec.name);
