@@ -2,6 +2,7 @@
 #include "search/scorer.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 
 namespace quarry::search {
@@ -67,9 +68,131 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
   }
   std::stable_sort(by_cost_.begin(), by_cost_.end(),
                    [](const Scorer* a, const Scorer* b) { return a->Cost() < b->Cost(); });
+  for (Scorer* c : by_cost_) {
+    auto* t = dynamic_cast<TermScorer*>(c);
+    if (!t) {
+      postings_.clear();
+      terms_.clear();
+      break;
+    }
+    terms_.push_back(t);
+    postings_.push_back(&t->postings());
+  }
+}
+
+std::uint32_t ConjunctionScorer::DoNextTerms(std::uint32_t target) {
+  const std::size_t n = postings_.size();
+  index::PostingsIterator& a = *postings_[0];
+  std::uint32_t d;
+  if (n == 1) {
+    d = a.Advance(target);
+  } else {
+    index::PostingsIterator& b = *postings_[1];
+    d = index::PostingsIterator::NextCommon(a, b, target);
+    while (d != kNoMoreDocs) {
+      std::size_t i = 2;
+      std::uint32_t x = d;
+      for (; i < n; ++i) {
+        x = postings_[i]->Advance(d);
+        if (x != d) break;
+      }
+      if (i == n) break;
+      d = x == kNoMoreDocs ? kNoMoreDocs : index::PostingsIterator::NextCommon(a, b, x);
+    }
+  }
+  for (TermScorer* t : terms_) t->SyncDoc();
+  return doc_ = d;
+}
+
+namespace {
+
+// Sets the bit of every document of `it` (which must not have moved).
+// Documents are below the segment's max_doc (LoadBlock checks).
+void SetBits(index::PostingsIterator* it, std::vector<std::uint64_t>* bits) {
+  std::uint64_t* b = bits->data();
+  const std::uint32_t* docs;
+  std::uint32_t m;
+  while ((m = it->NextBlock(&docs)) > 0) {
+    for (std::uint32_t i = 0; i < m; ++i) b[docs[i] >> 6] |= std::uint64_t{1} << (docs[i] & 63);
+  }
+}
+
+void ClearDeleted(const index::DeleteSet* del, std::vector<std::uint64_t>* bits) {
+  if (!del) return;
+  const std::vector<std::uint64_t>& dw = del->words();
+  const std::size_t n = std::min(bits->size(), dw.size());
+  for (std::size_t w = 0; w < n; ++w) (*bits)[w] &= ~dw[w];
+}
+
+}  // namespace
+
+bool ConjunctionScorer::CountByBitmap(std::uint32_t max_doc, const index::DeleteSet* del,
+                                      std::uint64_t* count) {
+  const std::size_t n = postings_.size();
+  if (n < 2 || doc_ != kNotStarted) return false;
+  const std::uint64_t rarest = postings_[0]->doc_freq();
+  const std::uint64_t commonest = postings_[n - 1]->doc_freq();
+  // Leap-frogging wins when the rarest list is short (few blocks of the
+  // others are touched) or much shorter than the others.
+  if (rarest < max_doc / kAndBitmapMinDensity || rarest * kAndBitmapMaxSkew < commonest) {
+    return false;
+  }
+  const std::size_t words = (std::size_t{max_doc} + 63) / 64;
+  std::vector<std::uint64_t> bits(words, 0), next;
+  SetBits(postings_[0], &bits);
+  ClearDeleted(del, &bits);
+  const std::uint32_t* docs;
+  std::uint32_t m;
+  std::uint64_t c = 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const bool last = k + 1 == n;
+    if (!last) next.assign(words, 0);
+    while ((m = postings_[k]->NextBlock(&docs)) > 0) {
+      for (std::uint32_t i = 0; i < m; ++i) {
+        const std::uint32_t d = docs[i];
+        const std::uint64_t b = (bits[d >> 6] >> (d & 63)) & 1u;
+        if (last) {
+          c += b;
+        } else {
+          next[d >> 6] |= b << (d & 63);
+        }
+      }
+    }
+    if (!last) bits.swap(next);
+  }
+  for (TermScorer* t : terms_) t->SyncDoc();
+  doc_ = kNoMoreDocs;
+  *count = c;
+  return true;
+}
+
+bool DisjunctionScorer::CountByBitmap(std::uint32_t max_doc, const index::DeleteSet* del,
+                                      std::uint64_t* count) {
+  if (doc_ != kNotStarted) return false;
+  std::vector<TermScorer*> terms;
+  std::uint64_t total = 0;
+  for (auto& c : children_) {
+    auto* t = dynamic_cast<TermScorer*>(c.get());
+    if (!t || t->doc() != kNotStarted) return false;
+    terms.push_back(t);
+    total += t->Cost();
+  }
+  if (total < max_doc / kOrBitmapMinDensity) return false;
+  std::vector<std::uint64_t> bits((std::size_t{max_doc} + 63) / 64, 0);
+  for (TermScorer* t : terms) {
+    SetBits(&t->postings(), &bits);
+    t->SyncDoc();
+  }
+  ClearDeleted(del, &bits);
+  std::uint64_t c = 0;
+  for (std::uint64_t w : bits) c += static_cast<std::uint64_t>(std::popcount(w));
+  doc_ = kNoMoreDocs;
+  *count = c;
+  return true;
 }
 
 std::uint32_t ConjunctionScorer::DoNext(std::uint32_t target) {
+  if (!postings_.empty()) return DoNextTerms(target);
   Scorer* lead = by_cost_[0];
   std::uint32_t d = Behind(lead->doc(), target) ? lead->Advance(target) : lead->doc();
   for (;;) {

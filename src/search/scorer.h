@@ -33,6 +33,14 @@ namespace quarry::search {
 using index::kNoMoreDocs;
 inline constexpr std::uint32_t kNotStarted = 0xFFFFFFFEu;
 inline constexpr std::uint32_t kLastDoc = 0xFFFFFFFDu;  // "to the end" for bounds
+// Counting through a bitmap (CountByBitmap): a conjunction when its rarest
+// list holds at least 1/kAndBitmapMinDensity of the segment and is at most
+// kAndBitmapMaxSkew times shorter than its commonest; a disjunction when its
+// lists hold at least 1/kOrBitmapMinDensity of the segment together. Tuned
+// on enwiki (ARCHITECTURE.md, "Counting").
+inline constexpr std::uint64_t kAndBitmapMinDensity = 2048;
+inline constexpr std::uint64_t kAndBitmapMaxSkew = 48;
+inline constexpr std::uint64_t kOrBitmapMinDensity = 64;
 
 // True when a scorer at `doc` must move to reach `target`.
 inline bool Behind(std::uint32_t doc, std::uint32_t target) {
@@ -116,8 +124,10 @@ class TermScorer final : public Scorer {
   std::uint64_t Cost() const override { return it_.doc_freq(); }
   Explanation Explain() override;
   index::PostingsIterator& postings() { return it_; }
+  // After the iterator was moved directly (ConjunctionScorer's fast path).
+  void SyncDoc() { doc_ = it_.doc(); }
   Status status() const override { return it_.status(); }
-  std::uint32_t freq() const { return it_.freq(); }
+  std::uint32_t freq() { return it_.freq(); }
 
  private:
   const index::SegmentReader* seg_;
@@ -163,11 +173,25 @@ class ConjunctionScorer final : public Scorer {
     for (const auto& c : children_) QUARRY_RETURN_IF_ERROR(c->status());
     return Status::OK();
   }
+  // Counts the matches not in `del` (may be null) of a conjunction of terms
+  // whose lists are all long and of similar length, through a bitmap of the
+  // segment's max_doc documents: every block is decoded once and no branch
+  // depends on the data, where leap-frogging would mispredict at almost
+  // every step. Returns false, without moving, when the scorer is not such
+  // a conjunction or was started (then iterate); afterwards it is exhausted.
+  bool CountByBitmap(std::uint32_t max_doc, const index::DeleteSet* del,
+                     std::uint64_t* count);
 
  private:
   std::uint32_t DoNext(std::uint32_t target);
+  std::uint32_t DoNextTerms(std::uint32_t target);
   std::vector<std::unique_ptr<Scorer>> children_;  // clause order
   std::vector<Scorer*> by_cost_;
+  // When every child is a TermScorer: their postings in cost order, moved
+  // directly (inline block steps, no virtual calls), and the scorers to
+  // sync afterwards.
+  std::vector<index::PostingsIterator*> postings_;
+  std::vector<TermScorer*> terms_;
   double max_ = 0;
 };
 
@@ -189,6 +213,10 @@ class DisjunctionScorer final : public Scorer {
     for (const auto& c : children_) QUARRY_RETURN_IF_ERROR(c->status());
     return Status::OK();
   }
+  // As ConjunctionScorer::CountByBitmap, for a disjunction of terms whose
+  // lists are long together: the union's bits are set, then counted.
+  bool CountByBitmap(std::uint32_t max_doc, const index::DeleteSet* del,
+                     std::uint64_t* count);
 
  private:
   std::uint32_t Min();

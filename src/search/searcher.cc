@@ -756,6 +756,15 @@ Result<std::uint64_t> Searcher::Count(const Query& query) const {
         continue;
       }
     }
+    std::uint64_t n = 0;
+    auto* conj = dynamic_cast<ConjunctionScorer*>(root.get());
+    auto* disj = dynamic_cast<DisjunctionScorer*>(root.get());
+    if ((conj && conj->CountByBitmap(rs.reader->max_doc(), del, &n)) ||
+        (disj && disj->CountByBitmap(rs.reader->max_doc(), del, &n))) {
+      QUARRY_RETURN_IF_ERROR(root->status());
+      count += n;
+      continue;
+    }
     root->CountOnly();
     for (std::uint32_t d = root->Next(); d != kNoMoreDocs; d = root->Next()) {
       if (!del || !del->IsDeleted(d)) ++count;
