@@ -329,16 +329,61 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
   auto up = std::upper_bound(block_keys_.begin(), block_keys_.end(), key,
                              [](std::string_view a, const std::string& b) { return a < b; });
   if (up == block_keys_.begin()) return std::optional<TermInfo>();
-  TermIterator it;
-  it.seg_ = this;
-  it.block_ = static_cast<std::uint32_t>(up - block_keys_.begin() - 1);
-  const std::uint32_t block = it.block_;
-  while (it.Next()) {
-    if (it.block_ != block) break;
-    if (it.key() == key) return std::optional<TermInfo>(it.info());
-    if (it.key() > key) break;
+  const std::size_t block = static_cast<std::size_t>(up - block_keys_.begin() - 1);
+  // Scan the block without building its keys. `match` is the length of the
+  // common prefix of `key` and the previous entry's key, which is smaller
+  // than `key`; an entry sharing `shared` bytes with the previous one is
+  // smaller than `key` when shared > match, larger when shared < match
+  // (keys rise), and otherwise decided by its suffix.
+  const std::string_view data = tim_.substr(0, blocks_end_);
+  std::size_t pos = block_offsets_[block];
+  const std::size_t block_start = pos;
+  std::uint32_t count;
+  if (!GetVarint32(data, &pos, &count) || count == 0 || count > kTermsPerDictBlock) {
+    return Corrupt(kTim, "bad dictionary block", block_start);
   }
-  if (!it.status().ok()) return it.status();
+  std::size_t match = 0, len = 0;  // len: the previous key's length
+  TermInfo info;
+  for (std::uint32_t e = 0; e < count; ++e) {
+    const std::size_t at = pos;
+    std::uint32_t shared, suffix_len;
+    if (!GetVarint32(data, &pos, &shared) || !GetVarint32(data, &pos, &suffix_len) ||
+        shared > len || (e == 0 && shared != 0) || suffix_len > data.size() - pos ||
+        shared + suffix_len == 0) {
+      return Corrupt(kTim, "bad dictionary entry", at);
+    }
+    const char* suffix = data.data() + pos;
+    pos += suffix_len;
+    std::uint64_t doc_off, pos_off;
+    if (!GetVarint32(data, &pos, &info.doc_freq) || !GetVarint64(data, &pos, &info.total_freq) ||
+        !GetVarint64(data, &pos, &doc_off) || !GetVarint64(data, &pos, &info.doc_length) ||
+        !GetVarint64(data, &pos, &pos_off) || !GetVarint32(data, &pos, &info.max_freq) ||
+        !GetVarint32(data, &pos, &info.min_norm)) {
+      return Corrupt(kTim, "bad dictionary entry", at);
+    }
+    info.doc_offset = e == 0 ? doc_off : info.doc_offset + doc_off;
+    info.pos_offset = e == 0 ? pos_off : info.pos_offset + pos_off;
+    len = std::size_t{shared} + suffix_len;
+    if (shared > match) continue;              // still below key
+    if (shared < match) break;                 // passed key
+    // shared == match: compare the suffix with key[match..].
+    std::size_t i = 0;
+    const std::size_t room = key.size() - match;
+    while (i < suffix_len && i < room && suffix[i] == key[match + i]) ++i;
+    if (i == suffix_len && i == room) {        // equal
+      if (info.doc_freq == 0 || info.doc_freq > meta_.max_doc ||
+          info.total_freq < info.doc_freq) {
+        return Corrupt(kTim, "bad dictionary entry", at);
+      }
+      return std::optional<TermInfo>(info);
+    }
+    if (i == room) break;                      // key is a proper prefix: passed
+    if (i < suffix_len && static_cast<unsigned char>(suffix[i]) >
+                              static_cast<unsigned char>(key[match + i])) {
+      break;                                   // passed key
+    }
+    match += i;  // the entry is below key (a prefix of it, or smaller there)
+  }
   return std::optional<TermInfo>();
 }
 

@@ -42,8 +42,10 @@ Explanation Bm25Explain(const Bm25& p, const std::string& label, double tf, doub
 // ---------------------------------------------------------------- TermScorer
 
 TermScorer::TermScorer(const index::SegmentReader* seg, std::string_view key,
-                       const index::TermInfo& info, const Bm25* bm25, std::string label)
-    : seg_(seg), it_(seg->Postings(key, info)), bm25_(bm25), label_(std::move(label)) {
+                       const index::TermInfo& info, const Bm25* bm25,
+                       std::string_view field_name, std::string_view term, bool stem)
+    : seg_(seg), it_(seg->Postings(key, info)), bm25_(bm25), field_name_(field_name),
+      term_(term), stem_(stem) {
   max_ = bm25_->PairBound(info.max_freq, info.min_norm);
 }
 
@@ -54,7 +56,9 @@ double TermScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
 }
 
 Explanation TermScorer::Explain() {
-  return Bm25Explain(*bm25_, label_, it_.freq(), bm25_->Length(*seg_, doc_),
+  const std::string label =
+      std::string(field_name_) + ":" + (stem_ ? "~" : "") + std::string(term_);
+  return Bm25Explain(*bm25_, label, it_.freq(), bm25_->Length(*seg_, doc_),
                      bm25_->norm_field >= 0, "tf");
 }
 

@@ -115,7 +115,8 @@ inline bool Competitive(double bound, double threshold) {
 class TermScorer final : public Scorer {
  public:
   TermScorer(const index::SegmentReader* seg, std::string_view key,
-             const index::TermInfo& info, const Bm25* bm25, std::string label);
+             const index::TermInfo& info, const Bm25* bm25, std::string_view field_name,
+             std::string_view term, bool stem);
   std::uint32_t Next() override { return doc_ = it_.Next(); }
   std::uint32_t Advance(std::uint32_t target) override { return doc_ = it_.Advance(target); }
   double Score() override { return bm25_->Score(it_.freq(), bm25_->Length(*seg_, doc_)); }
@@ -134,7 +135,10 @@ class TermScorer final : public Scorer {
   index::PostingsIterator it_;
   const Bm25* bm25_;
   double max_;
-  std::string label_;
+  // Explain()'s label "field:term" ("field:~stem"), built only there; the
+  // views point into the schema and the plan, which outlive the scorer.
+  std::string_view field_name_, term_;
+  bool stem_;
 };
 
 class AllScorer final : public Scorer {

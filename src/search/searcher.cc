@@ -22,8 +22,8 @@
 // are compared with a relative margin of 1e-9 against rounding.
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -164,9 +164,10 @@ class Searcher::Impl {
     // Behind a pointer: `leaf` is keyed by node address, and Prepared moves.
     std::unique_ptr<PlanNode> plan_ptr;
     const PlanNode& plan() const { return *plan_ptr; }
-    std::unordered_map<std::string, TermStat> terms;
-    std::deque<Bm25> params;
-    std::unordered_map<const PlanNode*, const Bm25*> leaf;
+    // Few entries per query: ordered maps cost one allocation per entry and
+    // none up front (hash tables and deques allocate before the first).
+    std::map<std::string, TermStat, std::less<>> terms;
+    std::map<const PlanNode*, Bm25> leaf;  // BM25 parameters per leaf
   };
 
   Result<Prepared> Prepare(const Query& query, AnalyzerSet& analyzers) const {
@@ -221,8 +222,8 @@ class Searcher::Impl {
     return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
   }
 
-  const Bm25* MakeParams(Prepared* p, std::size_t f, double idf, double df,
-                         double boost) const {
+  void MakeParams(Prepared* p, const PlanNode* node, std::size_t f, double idf, double df,
+                  double boost) const {
     Bm25 b;
     const FieldStat& fs = fstats[f];
     b.idf = idf;
@@ -241,8 +242,7 @@ class Searcher::Impl {
       b.kconst = options.k1;
       b.kdl = 0;
     }
-    p->params.push_back(b);
-    return &p->params.back();
+    p->leaf[node] = b;
   }
 
   Status PrepareNode(const PlanNode& n, Prepared* p) const {
@@ -250,7 +250,7 @@ class Searcher::Impl {
       case PlanNode::Kind::kTerm: {
         QUARRY_ASSIGN_OR_RETURN(const TermStat* st, Lookup(n.field, n.term, n.stem, p));
         const double df = static_cast<double>(st->df);
-        p->leaf[&n] = MakeParams(p, n.field, Idf(n.field, df), df, n.boost);
+        MakeParams(p, &n, n.field, Idf(n.field, df), df, n.boost);
         return Status::OK();
       }
       case PlanNode::Kind::kPhrase: {
@@ -267,7 +267,7 @@ class Searcher::Impl {
           }
           idf += best;
         }
-        p->leaf[&n] = MakeParams(p, n.field, idf, -1, n.boost);
+        MakeParams(p, &n, n.field, idf, -1, n.boost);
         return Status::OK();
       }
       case PlanNode::Kind::kNear: {
@@ -276,7 +276,7 @@ class Searcher::Impl {
           QUARRY_ASSIGN_OR_RETURN(const TermStat* st, Lookup(n.field, t, false, p));
           idf += Idf(n.field, static_cast<double>(st->df));
         }
-        p->leaf[&n] = MakeParams(p, n.field, idf, -1, n.boost);
+        MakeParams(p, &n, n.field, idf, -1, n.boost);
         return Status::OK();
       }
       case PlanNode::Kind::kBool:
@@ -303,10 +303,8 @@ class Searcher::Impl {
     const std::string key = index::TermKey(f, term, stem);
     auto it = ctx->prep->terms.find(key);
     if (it == ctx->prep->terms.end() || !it->second.per_seg[ctx->seg]) return nullptr;
-    auto t = std::make_unique<TermScorer>(
-        ctx->reader, key, *it->second.per_seg[ctx->seg], params,
-        schema().fields()[f].name + ":" + (stem ? "~" : "") + term);
-    return t;
+    return std::make_unique<TermScorer>(ctx->reader, key, *it->second.per_seg[ctx->seg], params,
+                                        schema().fields()[f].name, term, stem);
   }
 
   std::unique_ptr<Scorer> Build(const PlanNode& n, SegCtx* ctx) const {
@@ -316,9 +314,9 @@ class Searcher::Impl {
       case PlanNode::Kind::kNone:
         return nullptr;
       case PlanNode::Kind::kTerm:
-        return MakeTerm(n.field, n.term, n.stem, ctx->prep->leaf.at(&n), ctx);
+        return MakeTerm(n.field, n.term, n.stem, &ctx->prep->leaf.at(&n), ctx);
       case PlanNode::Kind::kPhrase: {
-        const Bm25* params = ctx->prep->leaf.at(&n);
+        const Bm25* params = &ctx->prep->leaf.at(&n);
         std::vector<PhraseScorer::Word> words;
         std::vector<std::unique_ptr<Scorer>> word_approx;
         for (const search::PhraseWord& w : n.words) {
@@ -360,7 +358,7 @@ class Searcher::Impl {
         return ps;
       }
       case PlanNode::Kind::kNear: {
-        const Bm25* params = ctx->prep->leaf.at(&n);
+        const Bm25* params = &ctx->prep->leaf.at(&n);
         std::vector<std::string> distinct = n.terms;
         std::sort(distinct.begin(), distinct.end());
         distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
@@ -741,11 +739,22 @@ Result<std::uint64_t> Searcher::Count(const Query& query) const {
   Impl::Lease lease{impl_.get(), &analyzers};
   QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
   std::uint64_t count = 0;
+  // A single term: its document frequency where nothing is deleted.
+  const TermStat* single = nullptr;
+  if (prep.plan().kind == search::PlanNode::Kind::kTerm) {
+    const search::PlanNode& n = prep.plan();
+    auto it = prep.terms.find(index::TermKey(n.field, n.term, n.stem));
+    if (it != prep.terms.end()) single = &it->second;
+  }
   for (std::size_t s = 0; s < impl_->segs->size(); ++s) {
     const ReaderSegment& rs = (*impl_->segs)[s];
+    const DeleteSet* del = rs.deletes && rs.deletes->count() ? rs.deletes.get() : nullptr;
+    if (single && !del) {
+      if (single->per_seg[s]) count += single->per_seg[s]->doc_freq;
+      continue;
+    }
     std::unique_ptr<Scorer> root = impl_->BuildRoot(prep, s);
     if (!root) continue;
-    const DeleteSet* del = rs.deletes && rs.deletes->count() ? rs.deletes.get() : nullptr;
     if (!del) {
       if (auto* t = dynamic_cast<TermScorer*>(root.get())) {
         count += t->Cost();  // doc_freq

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <random>
 
 #include "index/segment_reader.h"
@@ -240,6 +241,50 @@ TEST(Postings, PositionsCanBeReadTwice) {
   }
   EXPECT_TRUE(it.status().ok());
   EXPECT_EQ(it.freq(), 0u);  // exhausted
+}
+
+// Find() scans a dictionary block without building its keys (prefix
+// bookkeeping): every present key is found with its own TermInfo, and keys
+// that are absent - prefixes and extensions of present keys, keys between
+// them, before the first and after the last - are not.
+TEST(Postings, FindEveryKeyAndNoOther) {
+  std::mt19937 rng(17);
+  Lists lists;
+  std::set<std::string> keys;
+  const char* stems[] = {"a", "ab", "abc", "abd", "b", "ba", "bab", "zz", "z", "\xc3\xa9t\xc3\xa9"};
+  for (const char* st : stems) {
+    for (int i = 0; i < 40; ++i) {
+      std::string k = std::string("\x01") + st;
+      if (i > 0) k += std::to_string(i * 7 % 23) + (i % 3 ? "x" : "");
+      keys.insert(k);
+    }
+  }
+  std::uint32_t n = 1;
+  for (const std::string& k : keys) lists[k] = RandomList(rng, n++ % 5 + 1, 300, true);
+  auto dir = store::NewMemoryDirectory();
+  auto seg = WriteAndOpen(dir.get(), TestSchema(), 300, lists);
+  ASSERT_NE(seg, nullptr);
+  std::uint64_t prev_offset = 0;
+  for (const auto& [key, postings] : lists) {
+    auto info = seg->Find(key);
+    ASSERT_TRUE(info.ok() && info->has_value()) << testing::PrintToString(key);
+    EXPECT_EQ((*info)->doc_freq, postings.size()) << testing::PrintToString(key);
+    EXPECT_GT((*info)->doc_offset, prev_offset);  // its own entry, not a neighbour's
+    prev_offset = (*info)->doc_offset;
+  }
+  std::vector<std::string> absent = {"\x01", "\x00", "\x01" "0", "\x01" "aa", "\x01" "abb",
+                                     "\x01" "zzz", "\x02", "\x01" "\xff"};
+  for (const std::string& k : keys) {
+    absent.push_back(k + "q");
+    absent.push_back(k.substr(0, k.size() - 1) + "~");
+    if (k.size() > 2) absent.push_back(k.substr(0, k.size() - 1) + "!");
+  }
+  for (const std::string& k : absent) {
+    if (keys.count(k)) continue;
+    auto info = seg->Find(k);
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    EXPECT_FALSE(info->has_value()) << testing::PrintToString(k);
+  }
 }
 
 TEST(Postings, EmptyListsAndSegments) {
