@@ -25,11 +25,25 @@ bool GetVarint32Slow(std::string_view data, std::size_t* pos, std::uint32_t* v) 
 // Positions and tails are mostly one-byte varints: decode those inline.
 inline bool GetVarint32(std::string_view data, std::size_t* pos, std::uint32_t* v) {
   if (*pos < data.size()) {
-    const auto b = static_cast<std::uint8_t>(data[*pos]);
-    if (b < 0x80) {
-      *v = b;
+    const auto* p = reinterpret_cast<const std::uint8_t*>(data.data()) + *pos;
+    if (p[0] < 0x80) {
+      *v = p[0];
       ++*pos;
       return true;
+    }
+    if (data.size() - *pos >= 5) {  // the encodings Reader accepts, unchecked bytes
+      std::uint32_t result = 0;
+      for (int i = 0; i < 5; ++i) {
+        const std::uint8_t c = p[i];
+        if (i == 4 && c > 0x0F) return false;
+        result |= static_cast<std::uint32_t>(c & 0x7Fu) << (7 * i);
+        if (c < 0x80) {
+          *v = result;
+          *pos += static_cast<std::size_t>(i) + 1;
+          return true;
+        }
+      }
+      return false;
     }
   }
   return GetVarint32Slow(data, pos, v);
@@ -324,63 +338,93 @@ bool SegmentReader::TermIterator::Next() {
   return true;
 }
 
+namespace {
+
+// Raw-pointer varint helpers for the dictionary scan (bounds-checked; the
+// same encodings as Reader: at most 10 bytes, the last one at most 1).
+inline bool ScanVarint(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t* v) {
+  std::uint64_t result = 0;
+  for (int i = 0; i < 10 && p < end; ++i) {
+    const std::uint8_t b = *p++;
+    if (i == 9 && b > 1) return false;
+    result |= std::uint64_t{b & 0x7Fu} << (7 * i);
+    if (b < 0x80) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+inline bool SkipVarint(const std::uint8_t*& p, const std::uint8_t* end) {
+  for (int i = 0; i < 10 && p < end; ++i) {
+    if (*p++ < 0x80) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const {
   if (block_keys_.empty()) return std::optional<TermInfo>();
   auto up = std::upper_bound(block_keys_.begin(), block_keys_.end(), key,
                              [](std::string_view a, const std::string& b) { return a < b; });
   if (up == block_keys_.begin()) return std::optional<TermInfo>();
   const std::size_t block = static_cast<std::size_t>(up - block_keys_.begin() - 1);
-  // Scan the block without building its keys. `match` is the length of the
+  // Scan the block without building its keys, decoding only the running
+  // offsets of entries that are not the one. `match` is the length of the
   // common prefix of `key` and the previous entry's key, which is smaller
   // than `key`; an entry sharing `shared` bytes with the previous one is
   // smaller than `key` when shared > match, larger when shared < match
   // (keys rise), and otherwise decided by its suffix.
   const std::string_view data = tim_.substr(0, blocks_end_);
-  std::size_t pos = block_offsets_[block];
-  const std::size_t block_start = pos;
-  std::uint32_t count;
-  if (!GetVarint32(data, &pos, &count) || count == 0 || count > kTermsPerDictBlock) {
-    return Corrupt(kTim, "bad dictionary block", block_start);
+  const auto* base = reinterpret_cast<const std::uint8_t*>(data.data());
+  const std::uint8_t* const end = base + data.size();
+  const std::uint8_t* p = base + std::min<std::size_t>(block_offsets_[block], data.size());
+  std::uint64_t count;
+  if (!ScanVarint(p, end, &count) || count == 0 || count > kTermsPerDictBlock) {
+    return Corrupt(kTim, "bad dictionary block", block_offsets_[block]);
   }
   std::size_t match = 0, len = 0;  // len: the previous key's length
-  TermInfo info;
-  for (std::uint32_t e = 0; e < count; ++e) {
-    const std::size_t at = pos;
-    std::uint32_t shared, suffix_len;
-    if (!GetVarint32(data, &pos, &shared) || !GetVarint32(data, &pos, &suffix_len) ||
-        shared > len || (e == 0 && shared != 0) || suffix_len > data.size() - pos ||
+  std::uint64_t doc_offset = 0, pos_offset = 0;
+  for (std::uint64_t e = 0; e < count; ++e) {
+    const std::uint8_t* const at = p;
+    std::uint64_t shared, suffix_len, doc_off, pos_off;
+    if (!ScanVarint(p, end, &shared) || !ScanVarint(p, end, &suffix_len) || shared > len ||
+        (e == 0 && shared != 0) || suffix_len > static_cast<std::uint64_t>(end - p) ||
         shared + suffix_len == 0) {
-      return Corrupt(kTim, "bad dictionary entry", at);
+      return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
     }
-    const char* suffix = data.data() + pos;
-    pos += suffix_len;
-    std::uint64_t doc_off, pos_off;
-    if (!GetVarint32(data, &pos, &info.doc_freq) || !GetVarint64(data, &pos, &info.total_freq) ||
-        !GetVarint64(data, &pos, &doc_off) || !GetVarint64(data, &pos, &info.doc_length) ||
-        !GetVarint64(data, &pos, &pos_off) || !GetVarint32(data, &pos, &info.max_freq) ||
-        !GetVarint32(data, &pos, &info.min_norm)) {
-      return Corrupt(kTim, "bad dictionary entry", at);
+    const char* suffix = reinterpret_cast<const char*>(p);
+    p += suffix_len;
+    if (!SkipVarint(p, end) || !SkipVarint(p, end) || !ScanVarint(p, end, &doc_off) ||
+        !SkipVarint(p, end) || !ScanVarint(p, end, &pos_off) || !SkipVarint(p, end) ||
+        !SkipVarint(p, end)) {
+      return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
     }
-    info.doc_offset = e == 0 ? doc_off : info.doc_offset + doc_off;
-    info.pos_offset = e == 0 ? pos_off : info.pos_offset + pos_off;
-    len = std::size_t{shared} + suffix_len;
-    if (shared > match) continue;              // still below key
-    if (shared < match) break;                 // passed key
+    doc_offset = e == 0 ? doc_off : doc_offset + doc_off;
+    pos_offset = e == 0 ? pos_off : pos_offset + pos_off;
+    len = static_cast<std::size_t>(shared + suffix_len);
+    if (shared > match) continue;  // still below key
+    if (shared < match) break;     // passed key
     // shared == match: compare the suffix with key[match..].
     std::size_t i = 0;
     const std::size_t room = key.size() - match;
     while (i < suffix_len && i < room && suffix[i] == key[match + i]) ++i;
-    if (i == suffix_len && i == room) {        // equal
-      if (info.doc_freq == 0 || info.doc_freq > meta_.max_doc ||
-          info.total_freq < info.doc_freq) {
-        return Corrupt(kTim, "bad dictionary entry", at);
+    if (i == suffix_len && i == room) {  // found: decode the whole entry
+      std::size_t pos = static_cast<std::size_t>(at - base);
+      std::string k(key.substr(0, static_cast<std::size_t>(shared)));
+      TermInfo info;
+      if (!DecodeEntry(&pos, &k, &info, false)) {
+        return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
       }
+      info.doc_offset = doc_offset;
+      info.pos_offset = pos_offset;
       return std::optional<TermInfo>(info);
     }
-    if (i == room) break;                      // key is a proper prefix: passed
-    if (i < suffix_len && static_cast<unsigned char>(suffix[i]) >
-                              static_cast<unsigned char>(key[match + i])) {
-      break;                                   // passed key
+    if (i == room) break;  // key is a proper prefix of the entry: passed
+    if (i < suffix_len &&
+        static_cast<unsigned char>(suffix[i]) > static_cast<unsigned char>(key[match + i])) {
+      break;  // passed key
     }
     match += i;  // the entry is below key (a prefix of it, or smaller there)
   }

@@ -82,6 +82,15 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
     terms_.push_back(t);
     postings_.push_back(&t->postings());
   }
+  if (!terms_.empty()) {
+    for (auto& c : children_) same_field_.push_back(static_cast<TermScorer*>(c.get()));
+    for (TermScorer* t : same_field_) {
+      if (t->norm_field() != same_field_[0]->norm_field()) {
+        same_field_.clear();
+        break;
+      }
+    }
+  }
 }
 
 std::uint32_t ConjunctionScorer::DoNextTerms(std::uint32_t target) {
@@ -228,6 +237,12 @@ std::uint32_t ConjunctionScorer::Advance(std::uint32_t target) {
 }
 
 double ConjunctionScorer::Score() {
+  if (!same_field_.empty()) {
+    const double length = same_field_[0]->Length();
+    double s = 0;
+    for (TermScorer* t : same_field_) s += t->ScoreWithLength(length);
+    return s;
+  }
   double s = 0;
   for (auto& c : children_) s += c->Score();
   return s;

@@ -120,6 +120,11 @@ class TermScorer final : public Scorer {
   std::uint32_t Next() override { return doc_ = it_.Next(); }
   std::uint32_t Advance(std::uint32_t target) override { return doc_ = it_.Advance(target); }
   double Score() override { return bm25_->Score(it_.freq(), bm25_->Length(*seg_, doc_)); }
+  // Score() given the current document's field length (Length()), which
+  // terms of one field can share.
+  double ScoreWithLength(double length) { return bm25_->Score(it_.freq(), length); }
+  double Length() const { return bm25_->Length(*seg_, doc_); }
+  int norm_field() const { return bm25_->norm_field; }
   double MaxScore() const override { return max_; }
   double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
   std::uint64_t Cost() const override { return it_.doc_freq(); }
@@ -196,6 +201,9 @@ class ConjunctionScorer final : public Scorer {
   // sync afterwards.
   std::vector<index::PostingsIterator*> postings_;
   std::vector<TermScorer*> terms_;
+  // Set when every child is a term of the same field: the children in
+  // clause order, scored with one field-length lookup.
+  std::vector<TermScorer*> same_field_;
   double max_ = 0;
 };
 
