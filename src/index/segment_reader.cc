@@ -743,45 +743,33 @@ std::uint32_t PostingsIterator::AdvanceSlow(std::uint32_t target) {
   return doc_ = docs_[idx_];
 }
 
-std::uint32_t PostingsIterator::NextCommon(PostingsIterator& a, PostingsIterator& b,
-                                           std::uint32_t target) {
-  std::uint32_t x = a.Advance(target);
-  if (x == kNoMoreDocs) return kNoMoreDocs;
-  std::uint32_t y = b.Advance(x);
-  for (;;) {
-    if (y == kNoMoreDocs || x == kNoMoreDocs) return kNoMoreDocs;
-    // Both sit on a document of their decoded block: doc_ == docs_[idx_].
-    std::uint32_t i = a.idx_, j = b.idx_;
-    const std::uint32_t na = a.count_, nb = b.count_;
-    for (;;) {
-      if (x == y) {
-        a.idx_ = i;
-        a.doc_ = x;
-        b.idx_ = j;
-        b.doc_ = y;
-        return x;
-      }
-      // Exactly one side steps: the one with the smaller document.
-      i += x < y;
-      j += y < x;
-      if (i == na || j == nb) break;
-      x = a.docs_[i];
-      y = b.docs_[j];
-    }
-    if (i == na) {  // all of a's block lies below y
-      a.idx_ = na - 1;
-      a.doc_ = a.docs_[na - 1];
-      b.idx_ = j;
-      b.doc_ = y;
-      x = a.Advance(y);
-    } else {  // all of b's block lies below x
-      b.idx_ = nb - 1;
-      b.doc_ = b.docs_[nb - 1];
-      a.idx_ = i;
-      a.doc_ = x;
-      y = b.Advance(x);
-    }
+std::uint32_t PostingsIterator::ScanCommon(PostingsIterator& a, PostingsIterator& b,
+                                           std::uint32_t* docs, std::uint8_t* ia,
+                                           std::uint8_t* ib, std::uint32_t* resume) {
+  std::uint32_t i = a.idx_, j = b.idx_, n = 0;
+  const std::uint32_t na = a.count_, nb = b.count_;
+  const std::uint32_t* const da = a.docs_;
+  const std::uint32_t* const db = b.docs_;
+  while (i < na && j < nb) {
+    const std::uint32_t x = da[i], y = db[j];
+    docs[n] = x;
+    ia[n] = static_cast<std::uint8_t>(i);
+    ib[n] = static_cast<std::uint8_t>(j);
+    n += x == y;
+    i += x <= y;
+    j += y <= x;
   }
+  // Every common document below *resume has been written.
+  if (i < na) {
+    *resume = da[i];
+  } else if (j < nb) {
+    *resume = db[j];
+  } else {
+    *resume = std::max(da[na - 1], db[nb - 1]) + 1;
+  }
+  a.MoveTo(std::min(i, na - 1));
+  b.MoveTo(std::min(j, nb - 1));
+  return n;
 }
 
 namespace {

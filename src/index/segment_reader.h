@@ -79,11 +79,20 @@ class PostingsIterator {
     *docs = docs_;
     return count_;
   }
-  // Moves a and b to their first common document >= target (kNoMoreDocs
-  // when there is none): a branch-light merge inside the decoded blocks,
-  // Advance() (skip entries) across blocks.
-  static std::uint32_t NextCommon(PostingsIterator& a, PostingsIterator& b,
-                                  std::uint32_t target);
+  // Intersects the decoded blocks of a and b from their current documents
+  // on, without a branch on the data: writes each common document and its
+  // index in either block to docs/ia/ib (room for 128) and returns how many.
+  // Leaves both iterators where the scan stopped (one at its block's last
+  // document) and sets *resume to the first document the scan did not
+  // cover. Both must sit on a document (not exhausted).
+  static std::uint32_t ScanCommon(PostingsIterator& a, PostingsIterator& b, std::uint32_t* docs,
+                                  std::uint8_t* ia, std::uint8_t* ib, std::uint32_t* resume);
+  // Moves to entry `idx` (< the block's count) of the decoded block: an
+  // entry ScanCommon reported, served in increasing order.
+  void MoveTo(std::uint32_t idx) {
+    idx_ = idx;
+    doc_ = docs_[idx];
+  }
   // The positions of the current document (cleared first).
   Status Positions(std::vector<PosEntry>* out);
   // Corruption found while iterating, or OK.

@@ -96,21 +96,41 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
 std::uint32_t ConjunctionScorer::DoNextTerms(std::uint32_t target) {
   const std::size_t n = postings_.size();
   index::PostingsIterator& a = *postings_[0];
-  std::uint32_t d;
+  std::uint32_t d = kNoMoreDocs;
   if (n == 1) {
     d = a.Advance(target);
   } else {
     index::PostingsIterator& b = *postings_[1];
-    d = index::PostingsIterator::NextCommon(a, b, target);
-    while (d != kNoMoreDocs) {
-      std::size_t i = 2;
-      std::uint32_t x = d;
-      for (; i < n; ++i) {
-        x = postings_[i]->Advance(d);
-        if (x != d) break;
+    for (;;) {
+      // Serve the buffered common documents of the current blocks.
+      while (buf_pos_ < buf_len_ && buf_docs_[buf_pos_] < target) ++buf_pos_;
+      if (buf_pos_ < buf_len_) {
+        const std::uint32_t k = buf_pos_++;
+        d = buf_docs_[k];
+        a.MoveTo(buf_ia_[k]);
+        b.MoveTo(buf_ib_[k]);
+        std::size_t i = 2;
+        std::uint32_t x = d;
+        for (; i < n; ++i) {
+          x = postings_[i]->Advance(d);
+          if (x != d) break;
+        }
+        if (i == n) break;
+        if (x == kNoMoreDocs) {
+          d = kNoMoreDocs;
+          break;
+        }
+        target = x;
+        continue;
       }
-      if (i == n) break;
-      d = x == kNoMoreDocs ? kNoMoreDocs : index::PostingsIterator::NextCommon(a, b, x);
+      // Refill from the first document not yet covered.
+      buf_pos_ = buf_len_ = 0;
+      const std::uint32_t from = std::max(target, resume_);
+      if (a.Advance(from) == kNoMoreDocs || b.Advance(from) == kNoMoreDocs) {
+        d = kNoMoreDocs;
+        break;
+      }
+      buf_len_ = index::PostingsIterator::ScanCommon(a, b, buf_docs_, buf_ia_, buf_ib_, &resume_);
     }
   }
   for (TermScorer* t : terms_) t->SyncDoc();

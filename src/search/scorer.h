@@ -201,6 +201,13 @@ class ConjunctionScorer final : public Scorer {
   // sync afterwards.
   std::vector<index::PostingsIterator*> postings_;
   std::vector<TermScorer*> terms_;
+  // The common documents of the two cheapest postings in their current
+  // blocks (ScanCommon), served in order; resume_: the first document the
+  // scan did not cover.
+  std::uint32_t buf_docs_[index::kPostingBlock];
+  std::uint8_t buf_ia_[index::kPostingBlock];
+  std::uint8_t buf_ib_[index::kPostingBlock];
+  std::uint32_t buf_pos_ = 0, buf_len_ = 0, resume_ = 0;
   // Set when every child is a term of the same field: the children in
   // clause order, scored with one field-length lookup.
   std::vector<TermScorer*> same_field_;

@@ -7,12 +7,14 @@
 // linear scan.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <random>
 
 #include "index/segment_reader.h"
 #include "index/segment_writer.h"
+#include "search/scorer.h"
 #include "store/directory.h"
 
 namespace quarry::index {
@@ -284,6 +286,79 @@ TEST(Postings, FindEveryKeyAndNoOther) {
     auto info = seg->Find(k);
     ASSERT_TRUE(info.ok()) << info.status().ToString();
     EXPECT_FALSE(info->has_value()) << testing::PrintToString(k);
+  }
+}
+
+// A conjunction of terms intersects two lists block against block
+// (PostingsIterator::ScanCommon) and serves the common documents in order.
+// Against std::set_intersection, for lists of every relative density
+// (including two identical lists, whose blocks end together), stepping with
+// Next() and with Advance() to random targets; each served document's
+// frequency must be its own.
+TEST(Postings, ConjunctionOfTermsMatchesSetIntersection) {
+  std::mt19937 rng(23);
+  const std::uint32_t max_doc = 20000;
+  const std::uint32_t sizes[] = {1, 127, 128, 129, 700, 5000, 19000, 20000};
+  Lists lists;
+  std::vector<std::string> keys;
+  for (std::uint32_t n : sizes) {
+    const std::string key = "\x01" "t" + std::to_string(n);
+    lists[key] = RandomList(rng, n, max_doc, true);
+    keys.push_back(key);
+  }
+  lists["\x01" "u20000"] = lists["\x01" "t20000"];  // identical lists
+  keys.push_back("\x01" "u20000");
+  auto dir = store::NewMemoryDirectory();
+  auto seg = WriteAndOpen(dir.get(), TestSchema(), max_doc, lists);
+  ASSERT_NE(seg, nullptr);
+  search::Bm25 params;
+  for (std::size_t x = 0; x < keys.size(); ++x) {
+    for (std::size_t y = x + 1; y < keys.size(); ++y) {
+      SCOPED_TRACE(keys[x] + " AND " + keys[y]);
+      const auto& la = lists[keys[x]];
+      const auto& lb = lists[keys[y]];
+      std::vector<std::uint32_t> da, db, want;
+      std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> freqs;
+      for (const Posting& p : la) da.push_back(p.doc), freqs[p.doc].first = p.freq;
+      for (const Posting& p : lb) db.push_back(p.doc), freqs[p.doc].second = p.freq;
+      std::set_intersection(da.begin(), da.end(), db.begin(), db.end(), std::back_inserter(want));
+      for (int mode = 0; mode < 2; ++mode) {
+        auto make = [&](const std::string& key) {
+          auto info = seg->Find(key);
+          EXPECT_TRUE(info.ok() && info->has_value());
+          return std::make_unique<search::TermScorer>(seg.get(), key, **info, &params, "body",
+                                                      key, false);
+        };
+        std::vector<std::unique_ptr<search::Scorer>> children;
+        children.push_back(make(keys[x]));
+        children.push_back(make(keys[y]));
+        auto* ta = static_cast<search::TermScorer*>(children[0].get());
+        auto* tb = static_cast<search::TermScorer*>(children[1].get());
+        search::ConjunctionScorer conj(std::move(children));
+        std::vector<std::uint32_t> got;
+        std::uint32_t d = conj.Next();
+        while (d != kNoMoreDocs) {
+          got.push_back(d);
+          ASSERT_EQ(ta->doc(), d);
+          ASSERT_EQ(tb->doc(), d);
+          ASSERT_EQ(ta->freq(), freqs[d].first);
+          ASSERT_EQ(tb->freq(), freqs[d].second);
+          if (mode == 0) {
+            d = conj.Next();
+          } else {
+            // Jump ahead by a random stride; the expectation skips likewise.
+            const std::uint32_t target = d + 1 + static_cast<std::uint32_t>(rng() % 300);
+            d = conj.Advance(target);
+            auto it = std::lower_bound(want.begin(), want.end(), target);
+            ASSERT_EQ(d, it == want.end() ? kNoMoreDocs : *it);
+          }
+        }
+        ASSERT_TRUE(conj.status().ok()) << conj.status().ToString();
+        if (mode == 0) {
+          EXPECT_EQ(got, want);
+        }
+      }
+    }
   }
 }
 
