@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "index/bitpack.h"
@@ -838,7 +839,31 @@ Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
     const auto* base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
     const std::uint8_t* p = base + std::min(at, pos_bytes_.size());
     const std::uint8_t* const end = base + pos_bytes_.size();
-    for (; n > 0; --n) {
+    while (n > 0) {
+      // Eight bytes at a time while no entry in them carries a length: each
+      // byte with its top bit clear then ends one entry. Entry starts are
+      // the first byte and each byte after an end; a start whose lowest bit
+      // is set has a length varint after it (then one entry is skipped
+      // byte by byte).
+      if (end - p >= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        const std::uint64_t ends = ~w & 0x8080808080808080ull;
+        const std::uint64_t starts = ((ends >> 7) << 8) | 1u;
+        if ((w & starts & 0x0101010101010101ull) == 0) {
+          const auto count = static_cast<std::uint64_t>(std::popcount(ends));
+          std::uint64_t e = ends;
+          if (count > n) {
+            for (std::uint64_t k = 1; k < n; ++k) e &= e - 1;  // the n-th end
+            p += std::countr_zero(e) / 8 + 1;
+            n = 0;
+          } else {  // count >= 1: a varint has at most 5 bytes
+            p += (63 - std::countl_zero(e)) / 8 + 1;
+            n -= count;
+          }
+          continue;
+        }
+      }
       if (p == end) return fail("truncated positions");
       std::uint8_t b = *p++;
       const bool has_length = b & 1;
@@ -852,6 +877,7 @@ Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
           b = *p++;
         } while (b & 0x80);
       }
+      --n;
     }
     at = static_cast<std::size_t>(p - base);
   }

@@ -362,6 +362,53 @@ TEST(Postings, ConjunctionOfTermsMatchesSetIntersection) {
   }
 }
 
+// Positions() skips the entries of the documents it was not asked about
+// (eight bytes at a time while no entry carries a length). Reading only
+// every k-th document's positions must give exactly those documents'
+// positions, for lists with and without joined-token lengths and with
+// large gaps (multi-byte entries).
+TEST(Postings, PositionsAfterSkippedDocuments) {
+  std::mt19937 rng(29);
+  Lists lists;
+  for (int t = 0; t < 6; ++t) {
+    std::vector<Posting> list = RandomList(rng, 400 + 300 * t, 5000, true);
+    if (t % 2 == 0) {  // no lengths at all: the word-at-a-time path throughout
+      for (Posting& p : list) {
+        for (PosEntry& e : p.positions) e.length = 1;
+      }
+    }
+    if (t >= 4) {  // big gaps: multi-byte varints
+      for (Posting& p : list) {
+        std::uint32_t at = 0;
+        for (PosEntry& e : p.positions) e.position = (at += 1 + static_cast<std::uint32_t>(rng() % 100000));
+      }
+    }
+    lists["\x01" "p" + std::to_string(t)] = std::move(list);
+  }
+  auto dir = store::NewMemoryDirectory();
+  auto seg = WriteAndOpen(dir.get(), TestSchema(), 5000, lists);
+  ASSERT_NE(seg, nullptr);
+  std::vector<PosEntry> got;
+  for (const auto& [key, postings] : lists) {
+    for (std::size_t stride : {2u, 3u, 7u, 50u}) {
+      SCOPED_TRACE(testing::PrintToString(key) + " stride " + std::to_string(stride));
+      auto info = seg->Find(key);
+      ASSERT_TRUE(info.ok() && info->has_value());
+      auto it = seg->Postings(key, **info);
+      for (std::size_t i = 0; i < postings.size(); ++i) {
+        ASSERT_EQ(it.Next(), postings[i].doc);
+        if (i % stride != stride - 1) continue;
+        ASSERT_TRUE(it.Positions(&got).ok()) << it.status().ToString();
+        ASSERT_EQ(got.size(), postings[i].positions.size());
+        for (std::size_t k = 0; k < got.size(); ++k) {
+          ASSERT_EQ(got[k].position, postings[i].positions[k].position);
+          ASSERT_EQ(got[k].length, postings[i].positions[k].length);
+        }
+      }
+    }
+  }
+}
+
 TEST(Postings, EmptyListsAndSegments) {
   auto dir = store::NewMemoryDirectory();
   auto schema = TestSchema();
