@@ -82,6 +82,8 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
     terms_.push_back(t);
     postings_.push_back(&t->postings());
   }
+  leapfrog_ = postings_.size() >= 2 &&
+              postings_[1]->doc_freq() / kScanCommonMaxSkew > postings_[0]->doc_freq();
   if (!terms_.empty()) {
     for (auto& c : children_) same_field_.push_back(static_cast<TermScorer*>(c.get()));
     for (TermScorer* t : same_field_) {
@@ -99,6 +101,22 @@ std::uint32_t ConjunctionScorer::DoNextTerms(std::uint32_t target) {
   std::uint32_t d = kNoMoreDocs;
   if (n == 1) {
     d = a.Advance(target);
+  } else if (leapfrog_) {
+    // Lists of very different lengths: each document of the shortest list
+    // is looked up in the others (skip entries, then the decoded block),
+    // instead of scanning whole blocks of the long ones.
+    d = a.Advance(target);
+    while (d != kNoMoreDocs) {
+      std::size_t i = 1;
+      for (; i < n; ++i) {
+        const std::uint32_t x = postings_[i]->Advance(d);
+        if (x != d) {
+          d = x == kNoMoreDocs ? kNoMoreDocs : a.Advance(x);
+          break;
+        }
+      }
+      if (i == n) break;
+    }
   } else {
     index::PostingsIterator& b = *postings_[1];
     for (;;) {
