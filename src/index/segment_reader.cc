@@ -734,6 +734,20 @@ std::uint32_t PostingsIterator::AdvanceSlow(std::uint32_t target) {
     }
     if (lo >= num_blocks_) return doc_ = kNoMoreDocs;
     if (!LoadBlock(lo)) return doc_;
+    // The block's last document (its skip entry, checked by LoadBlock) is
+    // >= target: a branch-free binary search over the fresh block, where
+    // the target lies anywhere.
+    if (docs_[count_ - 1] >= target) {
+      const std::uint32_t* base = docs_;
+      std::uint32_t len = count_;
+      while (len > 1) {
+        const std::uint32_t half = len / 2;
+        base = base[half - 1] < target ? base + half : base;
+        len -= half;
+      }
+      idx_ = static_cast<std::uint32_t>(base - docs_);
+      return doc_ = *base;
+    }
   }
   while (docs_[idx_] < target) {
     if (++idx_ >= count_) {
