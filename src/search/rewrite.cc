@@ -49,6 +49,7 @@ class Rewriter {
     // Leaves: one field or every text field.
     std::vector<std::size_t> fields;
     QUARRY_RETURN_IF_ERROR(FieldsOf(n.field, &fields));
+    if (fields.size() == 1) return Leaf(n, fields[0], boost);
     std::vector<PlanNode> per_field;
     if (n.kind == Query::Kind::kText && fields.size() > 1) {
       // Each word may match in any field: (title:a body:a) op (title:b body:b).
@@ -336,6 +337,16 @@ class Rewriter {
   Result<std::optional<PlanNode>> RunBool(const Query::Node& n, double boost, int depth) {
     PlanNode b;
     b.kind = PlanNode::Kind::kBool;
+    // Room for every clause up front: no PlanNode is moved by a regrowth.
+    std::size_t must = 0, should = 0, must_not = 0;
+    for (const Query::Clause& c : n.clauses) {
+      must += c.occur == Occur::kMust;
+      should += c.occur == Occur::kShould;
+      must_not += c.occur == Occur::kMustNot;
+    }
+    b.must.reserve(must);
+    b.should.reserve(should);
+    b.must_not.reserve(must_not);
     for (const Query::Clause& c : n.clauses) {
       QUARRY_ASSIGN_OR_RETURN(std::optional<PlanNode> p, Run(c.query, boost, depth + 1));
       if (!p) continue;

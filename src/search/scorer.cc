@@ -66,12 +66,20 @@ Explanation TermScorer::Explain() {
 
 ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
     : children_(std::move(children)) {
+  by_cost_.reserve(children_.size());
   for (auto& c : children_) {
     by_cost_.push_back(c.get());
     max_ += c->MaxScore();
   }
-  std::stable_sort(by_cost_.begin(), by_cost_.end(),
-                   [](const Scorer* a, const Scorer* b) { return a->Cost() < b->Cost(); });
+  // A stable insertion sort: a handful of children, and no buffer to
+  // allocate (std::stable_sort's).
+  for (std::size_t i = 1; i < by_cost_.size(); ++i) {
+    Scorer* x = by_cost_[i];
+    const std::uint64_t cost = x->Cost();
+    std::size_t j = i;
+    for (; j > 0 && by_cost_[j - 1]->Cost() > cost; --j) by_cost_[j] = by_cost_[j - 1];
+    by_cost_[j] = x;
+  }
   for (Scorer* c : by_cost_) {
     auto* t = dynamic_cast<TermScorer*>(c);
     if (!t) {
