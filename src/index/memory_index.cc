@@ -75,7 +75,6 @@ Status DocumentAnalyzer::Analyze(const Document& doc, AnalyzedDocument* out) {
   out->keys.clear();
   out->occurrences.clear();
   out->lengths.assign(fields.size(), 0);
-  AppendStoredField(&out->stored, 0, doc.id);
   out->keys = IdKey(doc.id);
   out->occurrences.push_back({0, static_cast<std::uint32_t>(out->keys.size()), 0, 0});
   std::vector<std::uint32_t> next_pos(fields.size(), 0);
@@ -452,7 +451,7 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
     QUARRY_RETURN_IF_ERROR(w.AddNorms(f, lengths));
   }
   for (std::uint32_t d = 0; d < total; ++d) {
-    if (!deleted_[d]) QUARRY_RETURN_IF_ERROR(w.AddStored(stored_[d]));
+    if (!deleted_[d]) QUARRY_RETURN_IF_ERROR(w.AddStored(ids_[d], stored_[d]));
   }
   return w.Finish();
 }

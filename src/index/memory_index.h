@@ -31,7 +31,7 @@ namespace quarry::index {
 // One document, analyzed: term occurrences, field lengths, stored bytes.
 struct AnalyzedDocument {
   std::string id;
-  std::string stored;                   // stored-document form
+  std::string stored;                   // stored-document form (no id)
   std::vector<std::uint32_t> lengths;   // per schema field (text: positions)
   std::string keys;                     // concatenated term keys
   struct Occurrence {

@@ -98,7 +98,9 @@ Result<SegmentMeta> MergeSegments(store::Directory* dir, std::uint64_t number,
     QUARRY_RETURN_IF_ERROR(inputs[i].reader->ForEachStored(
         [&](std::uint32_t d, std::string_view bytes) -> Status {
           if (remap[i][d] == kNoMoreDocs) return Status::OK();
-          return out.AddStored(bytes);
+          auto id = inputs[i].reader->Id(d);
+          if (!id.ok()) return id.status();
+          return out.AddStored(*id, bytes);
         }));
   }
   return out.Finish();

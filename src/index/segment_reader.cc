@@ -380,20 +380,20 @@ Result<StoredDocument> SegmentReader::Stored(std::uint32_t doc) const {
       return Corrupt(kFdt, "bad document in chunk", chunk_offset_[c]);
     }
   }
+  auto id = Id(doc);
+  if (!id.ok()) return id.status();
   StoredDocument out;
+  out.id = std::string(*id);
   Reader f(bytes);
   const auto& fields = schema_->fields();
   while (f.remaining() > 0) {
     std::uint32_t no;
     std::string_view value;
-    if (!f.ReadVarint32(&no) || !f.ReadLengthPrefixed(&value) || no > fields.size()) {
+    if (!f.ReadVarint32(&no) || !f.ReadLengthPrefixed(&value) || no == 0 ||
+        no > fields.size()) {
       return Corrupt(kFdt, "bad stored field", chunk_offset_[c]);
     }
-    if (no == 0) {
-      out.id = std::string(value);
-    } else {
-      out.fields.emplace_back(fields[no - 1].name, std::string(value));
-    }
+    out.fields.emplace_back(fields[no - 1].name, std::string(value));
   }
   return out;
 }

@@ -142,7 +142,8 @@ class SegmentReader {
   // decompressed). The view lives as long as the segment.
   Result<std::string_view> Id(std::uint32_t doc) const;
   // Calls fn(doc, stored-document bytes) for every document in order,
-  // decompressing each chunk once (merging, checking).
+  // decompressing each chunk once (merging, checking). The bytes hold the
+  // stored fields only; the id is Id(doc).
   Status ForEachStored(
       const std::function<Status(std::uint32_t, std::string_view)>& fn) const;
 

@@ -58,9 +58,11 @@
 //   Chunk      := DocCount:varint RawLength:varint CompLength:varint
 //                 Compressed[CompLength]      (zstd frame of Raw)
 //   Raw        := (DocLength:varint StoredDoc)^DocCount
-//   StoredDoc  := (FieldNo:varint Value:lp)*  (0 = id, 1+i = schema field i)
+//   StoredDoc  := (FieldNo:varint Value:lp)*  (1+i = schema field i; the
+//                 id is not here but only in the IdTable, so a document
+//                 without stored fields is the single byte DocLength 00)
 //   IdTable    := IdBytes GroupBase:fixed64^ceil(MaxDoc/64) IdEnd:fixed16^MaxDoc
-//                 (every document's id again, uncompressed, so that a search
+//                 (every document's id, uncompressed, so that a search
 //                 hit's id costs no decompression: the id of doc d is
 //                 IdBytes[GroupBase[d/64] + s, GroupBase[d/64] + IdEnd[d]),
 //                 s = 0 when d%64 == 0, else IdEnd[d-1]; ids are at most 512
@@ -87,9 +89,12 @@
 // .doc: peace = 01 (gap-1 = 0 -> doc 0, freq 1); talks = 01 01 (docs 0, 1).
 // .pos: peace = 00 (position 0); talks = 02 00 (position 1 in doc 0,
 // position 0 in doc 1). .nrm: Bits 02, packed 06 (lengths 2 and 1).
-// .fdt, if the ids are "a" and "bc": one chunk, then the id table
+// .fdt, if the ids are "a" and "bc" and body is not stored: one chunk whose
+// Raw is 01 00 01 00 (two empty stored documents), then the id table
 // 'a' 'b' 'c' | 00 00 00 00 00 00 00 00 (group 0 starts at 0) | 01 00 03 00
-// (ends 1 and 3), then the chunk index and the trailer.
+// (ends 1 and 3), then the chunk index and the trailer. With body stored,
+// document 0's Raw would be 0E 01 0B 'p' 'e' 'a' 'c' 'e' ' ' 't' 'a' 'l' 'k'
+// 's' (length 14, field 1, the 11-byte value).
 #include "index/segment_writer.h"
 
 #include <zstd.h>
@@ -599,31 +604,24 @@ Status SegmentWriter::AddNorms(std::size_t field,
   return m.nrm().Append(out);
 }
 
-Status SegmentWriter::AddStored(std::string_view doc) {
+Status SegmentWriter::AddStored(std::string_view id, std::string_view fields) {
   Impl& m = *impl_;
   if (m.stored_docs >= m.max_doc) return m.Fail(Status::Internal("too many stored docs"));
-  {
-    // The id (field 0) comes first in the stored-document form.
-    Reader r(doc);
-    std::uint32_t no;
-    std::string_view id;
-    if (!r.ReadVarint32(&no) || no != 0 || !r.ReadLengthPrefixed(&id) || id.empty() ||
-        id.size() > kIdMaxBytes) {
-      return m.Fail(Status::Internal("stored document without a valid id"));
-    }
-    if (m.stored_docs % kIdGroupDocs == 0) {
-      PutFixed64(&m.id_group_bases, m.id_bytes.size());
-    }
-    m.id_bytes.append(id);
-    const std::uint64_t base = DecodeFixed64(m.id_group_bases.data() +
-                                             m.id_group_bases.size() - 8);
-    const std::uint64_t end = m.id_bytes.size() - base;
-    m.id_ends.push_back(static_cast<char>(end & 0xFF));
-    m.id_ends.push_back(static_cast<char>(end >> 8));
+  if (id.empty() || id.size() > kIdMaxBytes) {
+    return m.Fail(Status::Internal("stored document without a valid id"));
   }
+  if (m.stored_docs % kIdGroupDocs == 0) {
+    PutFixed64(&m.id_group_bases, m.id_bytes.size());
+  }
+  m.id_bytes.append(id);
+  const std::uint64_t base =
+      DecodeFixed64(m.id_group_bases.data() + m.id_group_bases.size() - 8);
+  const std::uint64_t end = m.id_bytes.size() - base;
+  m.id_ends.push_back(static_cast<char>(end & 0xFF));
+  m.id_ends.push_back(static_cast<char>(end >> 8));
   if (m.chunk_docs == 0) m.chunk_first_doc = m.stored_docs;
-  PutVarint64(&m.chunk, doc.size());
-  m.chunk.append(doc);
+  PutVarint64(&m.chunk, fields.size());
+  m.chunk.append(fields);
   ++m.chunk_docs;
   ++m.stored_docs;
   if (m.chunk.size() >= kStoredChunkBytes || m.chunk_docs >= kStoredChunkDocs) {
