@@ -61,12 +61,15 @@
 //   StoredDoc  := (FieldNo:varint Value:lp)*  (1+i = schema field i; the
 //                 id is not here but only in the IdTable, so a document
 //                 without stored fields is the single byte DocLength 00)
-//   IdTable    := IdBytes GroupBase:fixed64^ceil(MaxDoc/64) IdEnd:fixed16^MaxDoc
-//                 (every document's id, uncompressed, so that a search
-//                 hit's id costs no decompression: the id of doc d is
-//                 IdBytes[GroupBase[d/64] + s, GroupBase[d/64] + IdEnd[d]),
-//                 s = 0 when d%64 == 0, else IdEnd[d-1]; ids are at most 512
-//                 bytes, so 64 of them fit the 16-bit ends)
+//   IdTable    := IdGroup^ceil(MaxDoc/64) GroupBase:fixed64^ceil(MaxDoc/64)
+//   IdGroup    := (Shared:varint SuffixLen:varint Suffix)^(64, fewer in
+//                 the last group)
+//                 (every document's id, front-coded but not compressed, so
+//                 that a search hit's id costs no decompression: group g
+//                 holds the ids of docs 64g.., starting GroupBase[g] bytes
+//                 after the id table's start; each id is the previous id's
+//                 first Shared bytes followed by Suffix, and Shared is 0 for
+//                 the first id of a group; ids are 1 to 512 bytes)
 //   ChunkIndex := (FirstDoc:fixed32 ChunkOffset:fixed64)^NumChunks
 //   Trailer    := NumChunks:fixed32 ChunkIndexOffset:fixed64
 //                 IdTableOffset:fixed64 IdBytesLength:fixed64
@@ -89,12 +92,12 @@
 // .doc: peace = 01 (gap-1 = 0 -> doc 0, freq 1); talks = 01 01 (docs 0, 1).
 // .pos: peace = 00 (position 0); talks = 02 00 (position 1 in doc 0,
 // position 0 in doc 1). .nrm: Bits 02, packed 06 (lengths 2 and 1).
-// .fdt, if the ids are "a" and "bc" and body is not stored: one chunk whose
-// Raw is 01 00 01 00 (two empty stored documents), then the id table
-// 'a' 'b' 'c' | 00 00 00 00 00 00 00 00 (group 0 starts at 0) | 01 00 03 00
-// (ends 1 and 3), then the chunk index and the trailer. With body stored,
-// document 0's Raw would be 0E 01 0B 'p' 'e' 'a' 'c' 'e' ' ' 't' 'a' 'l' 'k'
-// 's' (length 14, field 1, the 11-byte value).
+// .fdt, if the ids are "ab" and "ac" and body is not stored: one chunk whose
+// Raw is 00 00 (two empty stored documents), then the id table
+// 00 02 'a' 'b'  01 01 'c' | 00 00 00 00 00 00 00 00 (group 0 starts at 0),
+// then the chunk index and the trailer (IdBytesLength 7). With body stored,
+// document 0's entry in Raw would be 0D 01 0B 'p' 'e' 'a' 'c' 'e' ' ' 't' 'a'
+// 'l' 'k' 's' (length 13: field 1, then the 11-byte value).
 #include "index/segment_writer.h"
 
 #include <zstd.h>
@@ -262,9 +265,9 @@ class SegmentWriter::Impl {
   std::string chunk_index;
   std::uint32_t num_chunks = 0;
   std::string compressed;
-  std::string id_bytes;          // the id table (see the format above)
+  std::string id_bytes;          // the id groups (see the format above)
   std::string id_group_bases;
-  std::string id_ends;
+  std::string last_id;           // the previous id of the current group
   // One zstd context for all chunks: a fresh one per chunk (ZSTD_compress)
   // allocates and initializes its tables every time. Same output.
   struct CCtxFree {
@@ -610,15 +613,16 @@ Status SegmentWriter::AddStored(std::string_view id, std::string_view fields) {
   if (id.empty() || id.size() > kIdMaxBytes) {
     return m.Fail(Status::Internal("stored document without a valid id"));
   }
+  std::size_t shared = 0;
   if (m.stored_docs % kIdGroupDocs == 0) {
     PutFixed64(&m.id_group_bases, m.id_bytes.size());
+  } else {
+    const std::size_t n = std::min(id.size(), m.last_id.size());
+    while (shared < n && id[shared] == m.last_id[shared]) ++shared;
   }
-  m.id_bytes.append(id);
-  const std::uint64_t base =
-      DecodeFixed64(m.id_group_bases.data() + m.id_group_bases.size() - 8);
-  const std::uint64_t end = m.id_bytes.size() - base;
-  m.id_ends.push_back(static_cast<char>(end & 0xFF));
-  m.id_ends.push_back(static_cast<char>(end >> 8));
+  PutVarint32(&m.id_bytes, static_cast<std::uint32_t>(shared));
+  PutLengthPrefixed(&m.id_bytes, id.substr(shared));
+  m.last_id.assign(id);
   if (m.chunk_docs == 0) m.chunk_first_doc = m.stored_docs;
   PutVarint64(&m.chunk, fields.size());
   m.chunk.append(fields);
@@ -656,7 +660,6 @@ Result<SegmentMeta> SegmentWriter::Finish() {
   const std::uint64_t id_table_offset = m.fdt().offset();
   QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.id_bytes));
   QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.id_group_bases));
-  QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.id_ends));
   const std::uint64_t chunk_index_offset = m.fdt().offset();
   trailer.clear();
   PutFixed32(&trailer, m.num_chunks);

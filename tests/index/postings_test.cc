@@ -286,6 +286,10 @@ TEST(Postings, IdTableRoundTrip) {
     std::string id(len, 'a');
     for (char& c : id) c = static_cast<char>('a' + rng() % 26);
     id += std::to_string(d);
+    // Front coding: ids that share a prefix with the previous one, are a
+    // prefix of it, or equal its length.
+    if (!ids.empty() && d % 3 == 1) id = ids.back().substr(0, ids.back().size() / 2) + id;
+    if (!ids.empty() && d % 5 == 2) id = ids.back().substr(0, 1 + rng() % ids.back().size());
     if (id.size() > 512) id.erase(0, id.size() - 512);
     ids.push_back(id);
   }
