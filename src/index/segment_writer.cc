@@ -355,22 +355,44 @@ class SegmentWriter::Impl {
     return Status::OK();
   }
 
+  // Blocks whose frequencies are all below this find their frontier by
+  // frequency instead of by sorting.
+  static constexpr std::uint32_t kImpactFreqs = 512;
+
   // The two (freq, norm) pairs of the block's skip entry (see the format).
   void BlockImpacts(std::uint32_t out[4]) {
     // The frontier: by frequency descending, keep a posting only if it is
     // shorter than every posting with a higher frequency.
     std::pair<std::uint32_t, std::uint32_t> fn[kPostingBlock];
     double total = 0;
+    std::uint32_t max_f = 0;
     for (std::uint32_t i = 0; i < in_block; ++i) {
-      fn[i] = {freqs[i], norms[i]};
       total += norms[i];
+      max_f = std::max(max_f, freqs[i]);
     }
-    std::sort(fn, fn + in_block, [](const auto& a, const auto& b) {
-      return a.first > b.first || (a.first == b.first && a.second < b.second);
-    });
     std::uint32_t m = 0;
-    for (std::uint32_t i = 0; i < in_block; ++i) {
-      if (m == 0 || fn[i].second < fn[m - 1].second) fn[m++] = fn[i];
+    if (max_f < kImpactFreqs) {
+      // Usually: the shortest posting of each frequency, then the frontier
+      // from the highest frequency down (the same as the sort below, without
+      // sorting the block).
+      std::uint64_t shortest[kImpactFreqs];
+      std::fill(shortest, shortest + max_f + 1, ~std::uint64_t{0});
+      for (std::uint32_t i = 0; i < in_block; ++i) {
+        shortest[freqs[i]] = std::min<std::uint64_t>(shortest[freqs[i]], norms[i]);
+      }
+      for (std::uint32_t f = max_f + 1; f-- > 0;) {
+        if (shortest[f] == ~std::uint64_t{0}) continue;
+        const auto n = static_cast<std::uint32_t>(shortest[f]);
+        if (m == 0 || n < fn[m - 1].second) fn[m++] = {f, n};
+      }
+    } else {
+      for (std::uint32_t i = 0; i < in_block; ++i) fn[i] = {freqs[i], norms[i]};
+      std::sort(fn, fn + in_block, [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+      });
+      for (std::uint32_t i = 0; i < in_block; ++i) {
+        if (m == 0 || fn[i].second < fn[m - 1].second) fn[m++] = fn[i];
+      }
     }
     // fn[0..m): frequencies and lengths both decreasing. Cut into a head
     // [0, j) and a tail [j, m); each becomes (its first f, its last n).
