@@ -188,12 +188,12 @@ std::string_view MemoryIndex::Copy(std::string_view bytes) {
   if (bytes.size() > arena_left_) {
     if (bytes.size() > kArenaChunk / 4) {
       // A large value gets a chunk of its own; the current chunk stays.
-      arena_.push_back(std::make_unique<char[]>(bytes.size()));
+      arena_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
       memory_ += bytes.size();
       std::memcpy(arena_.back().get(), bytes.data(), bytes.size());
       return std::string_view(arena_.back().get(), bytes.size());
     }
-    arena_.push_back(std::make_unique<char[]>(kArenaChunk));
+    arena_.push_back(std::make_unique_for_overwrite<char[]>(kArenaChunk));
     arena_next_ = arena_.back().get();
     arena_left_ = kArenaChunk;
     memory_ += kArenaChunk;
@@ -207,7 +207,7 @@ std::string_view MemoryIndex::Copy(std::string_view bytes) {
 
 char* MemoryIndex::NewSlice(std::size_t bytes) {
   if (bytes > block_left_) {
-    blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));
     block_next_ = blocks_.back().get();
     block_left_ = kBlockBytes;
     memory_ += kBlockBytes;
