@@ -296,16 +296,29 @@ MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash)
   return terms_.back();
 }
 
-std::int64_t MemoryIndex::Find(std::string_view id) const {
-  auto it = id_to_doc_.find(id);
-  return it == id_to_doc_.end() ? -1 : static_cast<std::int64_t>(it->second);
+const MemoryIndex::Term* MemoryIndex::Lookup(std::string_view key,
+                                             std::uint64_t hash) const {
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = table_[i];
+    if (s.term == 0) return nullptr;
+    if (s.hash == hash && s.key_length == key.size() &&
+        std::memcmp(s.key, key.data(), key.size()) == 0) {
+      return &terms_[s.term - 1];
+    }
+  }
 }
 
-void MemoryIndex::Delete(std::uint32_t doc) {
-  deleted_[doc] = true;
-  auto it = id_to_doc_.find(ids_[doc]);
-  if (it != id_to_doc_.end() && it->second == doc) id_to_doc_.erase(it);
+std::int64_t MemoryIndex::Find(std::string_view id) const {
+  // The id's term lists every buffered document with this id; only the
+  // last can be live (an Update deletes the earlier ones).
+  const std::string key = IdKey(id);
+  const Term* t = Lookup(key, HashKey(key));
+  if (t == nullptr || t->df == 0 || deleted_[t->last_doc]) return -1;
+  return t->last_doc;
 }
+
+void MemoryIndex::Delete(std::uint32_t doc) { deleted_[doc] = true; }
 
 std::uint32_t MemoryIndex::live_docs() const {
   return static_cast<std::uint32_t>(
@@ -314,13 +327,10 @@ std::uint32_t MemoryIndex::live_docs() const {
 
 std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
   const auto n = static_cast<std::uint32_t>(ids_.size());
-  const std::string_view id = Copy(doc.id);
-  ids_.push_back(id);
-  id_to_doc_[id] = n;
   deleted_.push_back(false);
   stored_.push_back(Copy(doc.stored));
-  // The id map's node, the per-document vectors (amortized).
-  memory_ += 64;
+  // The per-document vectors (amortized).
+  memory_ += 40;
   for (std::size_t f = 0; f < lengths_.size(); ++f) {
     if (schema_->fields()[f].kind == FieldKind::kText) {
       lengths_[f].push_back(doc.lengths[f]);
@@ -340,6 +350,11 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
     }
     const AnalyzedDocument::Term& dt = doc.terms[k];
     Term& t = Intern(keys.substr(dt.key_offset, dt.key_length), dt.hash);
+    if (k == 0) {
+      // The id's term comes first (DocumentAnalyzer::Analyze): its key in
+      // the arena, after the namespace byte, is the id.
+      ids_.emplace_back(t.key + 1, t.key_length - 1);
+    }
     char* p = EncodeVarint32(head, t.df == 0 ? n + 1 : n - t.last_doc);
     p = EncodeVarint32(p, dt.freq);
     Append(t, head, static_cast<std::size_t>(p - head));

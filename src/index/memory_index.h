@@ -18,7 +18,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "index/segment_format.h"
@@ -86,7 +85,8 @@ class MemoryIndex {
   MemoryIndex(const MemoryIndex&) = delete;
   MemoryIndex& operator=(const MemoryIndex&) = delete;
 
-  // Adds a document; returns its number in this buffer.
+  // Adds a document (as DocumentAnalyzer made it: the id's term first);
+  // returns its number in this buffer.
   std::uint32_t Add(const AnalyzedDocument& doc);
   // Marks a buffered document deleted (it is left out at flush).
   void Delete(std::uint32_t doc);
@@ -130,6 +130,8 @@ class MemoryIndex {
   static constexpr std::size_t SliceBytes(int level) { return std::size_t{16} << level; }
 
   Term& Intern(std::string_view key, std::uint64_t hash);
+  // The term with this key, or null.
+  const Term* Lookup(std::string_view key, std::uint64_t hash) const;
   void GrowTable();
   char* NewSlice(std::size_t bytes);
   void Append(Term& t, const char* data, std::size_t n);
@@ -146,8 +148,7 @@ class MemoryIndex {
   char* block_next_ = nullptr;
   std::vector<Slot> table_;  // power-of-two size, at most half full
   std::vector<Term> terms_;
-  std::vector<std::string_view> ids_;  // in arena_
-  std::unordered_map<std::string_view, std::uint32_t> id_to_doc_;
+  std::vector<std::string_view> ids_;  // in arena_ (the id terms' keys)
   std::vector<bool> deleted_;
   std::vector<std::string_view> stored_;  // in arena_
   std::vector<std::vector<std::uint32_t>> lengths_;  // per field, per doc
