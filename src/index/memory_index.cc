@@ -257,7 +257,7 @@ void MemoryIndex::GrowTable() {
   const std::size_t mask = bigger.size() - 1;
   for (const Slot& s : table_) {
     if (s.term == 0) continue;
-    std::size_t i = s.hash & mask;
+    std::size_t i = s.hash32 & mask;
     while (bigger[i].term != 0) i = (i + 1) & mask;
     bigger[i] = s;
   }
@@ -266,21 +266,24 @@ void MemoryIndex::GrowTable() {
 }
 
 MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash) {
+  const auto hash32 = static_cast<std::uint32_t>(hash);
   std::size_t mask = table_.size() - 1;
-  std::size_t i = hash & mask;
+  std::size_t i = hash32 & mask;
   for (;;) {
     const Slot& s = table_[i];
     if (s.term == 0) break;
-    if (s.hash == hash && s.key_length == key.size() &&
-        std::memcmp(s.key, key.data(), key.size()) == 0) {
-      return terms_[s.term - 1];
+    if (s.hash32 == hash32) {
+      Term& t = terms_[s.term - 1];
+      if (t.key_length == key.size() && std::memcmp(t.key, key.data(), key.size()) == 0) {
+        return t;
+      }
     }
     i = (i + 1) & mask;
   }
   if (2 * (terms_.size() + 1) > table_.size()) {
     GrowTable();
     mask = table_.size() - 1;
-    i = hash & mask;
+    i = hash32 & mask;
     while (table_[i].term != 0) i = (i + 1) & mask;
   }
   const std::string_view copy = Copy(key);
@@ -292,19 +295,21 @@ MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash)
   const std::size_t capacity = terms_.capacity();
   terms_.push_back(t);
   memory_ += (terms_.capacity() - capacity) * sizeof(Term);
-  table_[i] = {hash, t.key, t.key_length, static_cast<std::uint32_t>(terms_.size())};
+  table_[i] = {hash32, static_cast<std::uint32_t>(terms_.size())};
   return terms_.back();
 }
 
 const MemoryIndex::Term* MemoryIndex::Lookup(std::string_view key,
                                              std::uint64_t hash) const {
+  const auto hash32 = static_cast<std::uint32_t>(hash);
   const std::size_t mask = table_.size() - 1;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = hash32 & mask;; i = (i + 1) & mask) {
     const Slot& s = table_[i];
     if (s.term == 0) return nullptr;
-    if (s.hash == hash && s.key_length == key.size() &&
-        std::memcmp(s.key, key.data(), key.size()) == 0) {
-      return &terms_[s.term - 1];
+    if (s.hash32 != hash32) continue;
+    const Term& t = terms_[s.term - 1];
+    if (t.key_length == key.size() && std::memcmp(t.key, key.data(), key.size()) == 0) {
+      return &t;
     }
   }
 }
@@ -347,6 +352,11 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
   for (std::size_t k = 0; k < num_terms; ++k) {
     if (k + kPrefetchAhead < num_terms) {
       __builtin_prefetch(&table_[doc.terms[k + kPrefetchAhead].hash & (table_.size() - 1)]);
+    }
+    if (k + kPrefetchAhead / 2 < num_terms) {
+      // That slot has arrived by now: fetch its term (usually the one).
+      const Slot& s = table_[doc.terms[k + kPrefetchAhead / 2].hash & (table_.size() - 1)];
+      if (s.term != 0) __builtin_prefetch(&terms_[s.term - 1]);
     }
     const AnalyzedDocument::Term& dt = doc.terms[k];
     Term& t = Intern(keys.substr(dt.key_offset, dt.key_length), dt.hash);

@@ -7,9 +7,10 @@
 // already in the segment's .pos encoding), so that the writer's thread does
 // as little as possible. The MemoryIndex then inverts it on the writer's
 // thread: each distinct term key is looked up once per document in an
-// open-addressing table (cached hashes, keys in an arena), and the posting
-// (doc gap, frequency, position bytes) is appended to the term's stream, a
-// chain of slices in large shared blocks. Flush() sorts the terms and streams
+// open-addressing table (8-byte slots: 32 hash bits and the term index;
+// keys in an arena), and the posting (doc gap, frequency, position bytes)
+// is appended to the term's stream, a chain of slices in large shared
+// blocks. Flush() sorts the terms and streams
 // them through a SegmentWriter, copying the position bytes verbatim.
 #ifndef QUARRY_SRC_INDEX_MEMORY_INDEX_H_
 #define QUARRY_SRC_INDEX_MEMORY_INDEX_H_
@@ -119,10 +120,12 @@ class MemoryIndex {
     std::uint32_t df = 0;
     std::uint8_t level = 0;  // of the current slice
   };
+  // 8 bytes, so that the table (far larger than the caches) costs fewer
+  // cache lines and pages; the key is in the term. The slot index and the
+  // check both come from the hash's low 32 bits (a table of more than 2^32
+  // slots would only probe longer).
   struct Slot {
-    std::uint64_t hash;
-    const char* key;          // in arena_
-    std::uint32_t key_length;
+    std::uint32_t hash32;     // the low 32 bits of the key's hash
     std::uint32_t term;       // index + 1; 0: empty
   };
   static constexpr std::size_t kLinkBytes = sizeof(char*);
