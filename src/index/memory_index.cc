@@ -182,21 +182,31 @@ MemoryIndex::MemoryIndex(std::shared_ptr<const Schema> schema)
   memory_ += table_.size() * sizeof(Slot);
 }
 
-MemoryIndex::~MemoryIndex() = default;
+MemoryIndex::~MemoryIndex() {
+  for (const auto& [p, size] : blocks_) FreeLarge(p, size);
+}
+
+char* MemoryIndex::NewBlock(std::size_t base, std::size_t* size) {
+  *size = std::max(base, std::min(kLargeBytes, memory_ / 16));
+  blocks_.reserve(blocks_.size() + 1);
+  char* p = static_cast<char*>(AllocateLarge(*size));
+  blocks_.emplace_back(p, *size);
+  memory_ += *size;
+  return p;
+}
 
 std::string_view MemoryIndex::Copy(std::string_view bytes) {
   if (bytes.size() > arena_left_) {
     if (bytes.size() > kArenaChunk / 4) {
       // A large value gets a chunk of its own; the current chunk stays.
-      arena_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
+      blocks_.reserve(blocks_.size() + 1);
+      char* p = static_cast<char*>(AllocateLarge(bytes.size()));
+      blocks_.emplace_back(p, bytes.size());
       memory_ += bytes.size();
-      std::memcpy(arena_.back().get(), bytes.data(), bytes.size());
-      return std::string_view(arena_.back().get(), bytes.size());
+      std::memcpy(p, bytes.data(), bytes.size());
+      return std::string_view(p, bytes.size());
     }
-    arena_.push_back(std::make_unique_for_overwrite<char[]>(kArenaChunk));
-    arena_next_ = arena_.back().get();
-    arena_left_ = kArenaChunk;
-    memory_ += kArenaChunk;
+    arena_next_ = NewBlock(kArenaChunk, &arena_left_);
   }
   if (!bytes.empty()) std::memcpy(arena_next_, bytes.data(), bytes.size());
   std::string_view v(arena_next_, bytes.size());
@@ -207,10 +217,7 @@ std::string_view MemoryIndex::Copy(std::string_view bytes) {
 
 char* MemoryIndex::NewSlice(std::size_t bytes) {
   if (bytes > block_left_) {
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));
-    block_next_ = blocks_.back().get();
-    block_left_ = kBlockBytes;
-    memory_ += kBlockBytes;
+    block_next_ = NewBlock(kBlockBytes, &block_left_);
   }
   char* s = block_next_;
   block_next_ += bytes;
@@ -253,7 +260,7 @@ void MemoryIndex::Gather(const Term& t, std::string* out) const {
 }
 
 void MemoryIndex::GrowTable() {
-  std::vector<Slot> bigger(table_.size() * 2);
+  std::vector<Slot, LargeAllocator<Slot>> bigger(table_.size() * 2);
   const std::size_t mask = bigger.size() - 1;
   for (const Slot& s : table_) {
     if (s.term == 0) continue;

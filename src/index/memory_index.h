@@ -19,12 +19,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "index/segment_format.h"
 #include "quarry/analyzer.h"
 #include "quarry/schema.h"
 #include "store/directory.h"
+#include "util/large_alloc.h"
 
 namespace quarry::index {
 
@@ -142,15 +144,20 @@ class MemoryIndex {
   void Gather(const Term& t, std::string* out) const;
   std::string_view Copy(std::string_view bytes);
 
+  // A new arena chunk or postings block: `base` bytes, or a sixteenth of
+  // what the buffer holds when that is more, up to kLargeBytes (large
+  // buffers get huge pages: util/large_alloc.h).
+  char* NewBlock(std::size_t base, std::size_t* size);
+
   std::shared_ptr<const Schema> schema_;
-  std::vector<std::unique_ptr<char[]>> arena_;
+  std::vector<std::pair<char*, std::size_t>> blocks_;  // arena chunks and postings blocks
   std::size_t arena_left_ = 0;
   char* arena_next_ = nullptr;
-  std::vector<std::unique_ptr<char[]>> blocks_;  // postings slices
   std::size_t block_left_ = 0;
   char* block_next_ = nullptr;
-  std::vector<Slot> table_;  // power-of-two size, at most half full
-  std::vector<Term> terms_;
+  // Power-of-two size, at most half full.
+  std::vector<Slot, LargeAllocator<Slot>> table_;
+  std::vector<Term, LargeAllocator<Term>> terms_;
   std::vector<std::string_view> ids_;  // in arena_ (the id terms' keys)
   std::vector<bool> deleted_;
   std::vector<std::string_view> stored_;  // in arena_
