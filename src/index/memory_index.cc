@@ -187,7 +187,7 @@ MemoryIndex::~MemoryIndex() {
 }
 
 char* MemoryIndex::NewBlock(std::size_t base, std::size_t* size) {
-  *size = std::max(base, std::min(kLargeBytes, memory_ / 16));
+  *size = std::max(base, std::min(kLargeBytes, memory_ / 4));
   blocks_.reserve(blocks_.size() + 1);
   char* p = static_cast<char*>(AllocateLarge(*size));
   blocks_.emplace_back(p, *size);

@@ -144,9 +144,10 @@ class MemoryIndex {
   void Gather(const Term& t, std::string* out) const;
   std::string_view Copy(std::string_view bytes);
 
-  // A new arena chunk or postings block: `base` bytes, or a sixteenth of
+  // A new arena chunk or postings block: `base` bytes, or a quarter of
   // what the buffer holds when that is more, up to kLargeBytes (large
-  // buffers get huge pages: util/large_alloc.h).
+  // buffers get huge pages: util/large_alloc.h; a buffer of 8 MiB or more
+  // gets only 2 MiB blocks).
   char* NewBlock(std::size_t base, std::size_t* size);
 
   std::shared_ptr<const Schema> schema_;
