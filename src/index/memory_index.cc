@@ -186,9 +186,15 @@ MemoryIndex::~MemoryIndex() {
   for (const auto& [p, size] : blocks_) FreeLarge(p, size);
 }
 
+// Room for one more block before allocating it, so that recording it cannot
+// throw and leak it.
+void MemoryIndex::ReserveBlock() {
+  if (blocks_.size() == blocks_.capacity()) blocks_.reserve(2 * blocks_.size() + 16);
+}
+
 char* MemoryIndex::NewBlock(std::size_t base, std::size_t* size) {
   *size = std::max(base, std::min(kLargeBytes, memory_ / 4));
-  blocks_.reserve(blocks_.size() + 1);
+  ReserveBlock();
   char* p = static_cast<char*>(AllocateLarge(*size));
   blocks_.emplace_back(p, *size);
   memory_ += *size;
@@ -199,7 +205,7 @@ std::string_view MemoryIndex::Copy(std::string_view bytes) {
   if (bytes.size() > arena_left_) {
     if (bytes.size() > kArenaChunk / 4) {
       // A large value gets a chunk of its own; the current chunk stays.
-      blocks_.reserve(blocks_.size() + 1);
+      ReserveBlock();
       char* p = static_cast<char*>(AllocateLarge(bytes.size()));
       blocks_.emplace_back(p, bytes.size());
       memory_ += bytes.size();

@@ -149,6 +149,7 @@ class MemoryIndex {
   // buffers get huge pages: util/large_alloc.h; a buffer of 8 MiB or more
   // gets only 2 MiB blocks).
   char* NewBlock(std::size_t base, std::size_t* size);
+  void ReserveBlock();
 
   std::shared_ptr<const Schema> schema_;
   std::vector<std::pair<char*, std::size_t>> blocks_;  // arena chunks and postings blocks
