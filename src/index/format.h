@@ -35,8 +35,10 @@
 namespace quarry::index {
 
 // On-disk format version: the one place it is defined.
-inline constexpr std::uint32_t kFormatVersion = 3;  // 2: id table; 3: two skip pairs
-inline constexpr std::uint32_t kOldestReadableVersion = 3;
+// 2: id table; 3: two skip pairs; 4: the id only in the id table, no longer
+// also in the compressed stored fields.
+inline constexpr std::uint32_t kFormatVersion = 4;
+inline constexpr std::uint32_t kOldestReadableVersion = 4;
 
 inline constexpr std::string_view kMagic = "QRRY";
 inline constexpr std::string_view kFooterMagic = "QEND";

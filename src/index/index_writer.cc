@@ -170,6 +170,7 @@ class IndexWriter::Impl {
   // Is there a live document with this id?
   Result<bool> Exists(std::string_view id) {
     if (mem->Find(id) >= 0) return true;
+    if (segs.empty()) return false;
     const std::string key = index::IdKey(id);
     for (const SegState& s : segs) {
       auto t = s.reader->Find(key);
@@ -192,6 +193,7 @@ class IndexWriter::Impl {
       mem->Delete(static_cast<std::uint32_t>(m));
       found = true;
     }
+    if (segs.empty()) return found;  // a fresh index: nothing on disk to look in
     const std::string key = index::IdKey(id);
     for (SegState& s : segs) {
       auto t = s.reader->Find(key);

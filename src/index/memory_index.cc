@@ -75,7 +75,6 @@ Status DocumentAnalyzer::Analyze(const Document& doc, AnalyzedDocument* out) {
   out->keys.clear();
   out->occurrences.clear();
   out->lengths.assign(fields.size(), 0);
-  AppendStoredField(&out->stored, 0, doc.id);
   out->keys = IdKey(doc.id);
   out->occurrences.push_back({0, static_cast<std::uint32_t>(out->keys.size()), 0, 0});
   std::vector<std::uint32_t> next_pos(fields.size(), 0);
@@ -183,21 +182,37 @@ MemoryIndex::MemoryIndex(std::shared_ptr<const Schema> schema)
   memory_ += table_.size() * sizeof(Slot);
 }
 
-MemoryIndex::~MemoryIndex() = default;
+MemoryIndex::~MemoryIndex() {
+  for (const auto& [p, size] : blocks_) FreeLarge(p, size);
+}
+
+// Room for one more block before allocating it, so that recording it cannot
+// throw and leak it.
+void MemoryIndex::ReserveBlock() {
+  if (blocks_.size() == blocks_.capacity()) blocks_.reserve(2 * blocks_.size() + 16);
+}
+
+char* MemoryIndex::NewBlock(std::size_t base, std::size_t* size) {
+  *size = std::max(base, std::min(kLargeBytes, memory_ / 4));
+  ReserveBlock();
+  char* p = static_cast<char*>(AllocateLarge(*size));
+  blocks_.emplace_back(p, *size);
+  memory_ += *size;
+  return p;
+}
 
 std::string_view MemoryIndex::Copy(std::string_view bytes) {
   if (bytes.size() > arena_left_) {
     if (bytes.size() > kArenaChunk / 4) {
       // A large value gets a chunk of its own; the current chunk stays.
-      arena_.push_back(std::make_unique<char[]>(bytes.size()));
+      ReserveBlock();
+      char* p = static_cast<char*>(AllocateLarge(bytes.size()));
+      blocks_.emplace_back(p, bytes.size());
       memory_ += bytes.size();
-      std::memcpy(arena_.back().get(), bytes.data(), bytes.size());
-      return std::string_view(arena_.back().get(), bytes.size());
+      std::memcpy(p, bytes.data(), bytes.size());
+      return std::string_view(p, bytes.size());
     }
-    arena_.push_back(std::make_unique<char[]>(kArenaChunk));
-    arena_next_ = arena_.back().get();
-    arena_left_ = kArenaChunk;
-    memory_ += kArenaChunk;
+    arena_next_ = NewBlock(kArenaChunk, &arena_left_);
   }
   if (!bytes.empty()) std::memcpy(arena_next_, bytes.data(), bytes.size());
   std::string_view v(arena_next_, bytes.size());
@@ -208,10 +223,7 @@ std::string_view MemoryIndex::Copy(std::string_view bytes) {
 
 char* MemoryIndex::NewSlice(std::size_t bytes) {
   if (bytes > block_left_) {
-    blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
-    block_next_ = blocks_.back().get();
-    block_left_ = kBlockBytes;
-    memory_ += kBlockBytes;
+    block_next_ = NewBlock(kBlockBytes, &block_left_);
   }
   char* s = block_next_;
   block_next_ += bytes;
@@ -254,11 +266,11 @@ void MemoryIndex::Gather(const Term& t, std::string* out) const {
 }
 
 void MemoryIndex::GrowTable() {
-  std::vector<Slot> bigger(table_.size() * 2);
+  std::vector<Slot, LargeAllocator<Slot>> bigger(table_.size() * 2);
   const std::size_t mask = bigger.size() - 1;
   for (const Slot& s : table_) {
     if (s.term == 0) continue;
-    std::size_t i = s.hash & mask;
+    std::size_t i = s.hash32 & mask;
     while (bigger[i].term != 0) i = (i + 1) & mask;
     bigger[i] = s;
   }
@@ -267,21 +279,24 @@ void MemoryIndex::GrowTable() {
 }
 
 MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash) {
+  const auto hash32 = static_cast<std::uint32_t>(hash);
   std::size_t mask = table_.size() - 1;
-  std::size_t i = hash & mask;
+  std::size_t i = hash32 & mask;
   for (;;) {
     const Slot& s = table_[i];
     if (s.term == 0) break;
-    if (s.hash == hash && s.key_length == key.size() &&
-        std::memcmp(s.key, key.data(), key.size()) == 0) {
-      return terms_[s.term - 1];
+    if (s.hash32 == hash32) {
+      Term& t = terms_[s.term - 1];
+      if (t.key_length == key.size() && std::memcmp(t.key, key.data(), key.size()) == 0) {
+        return t;
+      }
     }
     i = (i + 1) & mask;
   }
   if (2 * (terms_.size() + 1) > table_.size()) {
     GrowTable();
     mask = table_.size() - 1;
-    i = hash & mask;
+    i = hash32 & mask;
     while (table_[i].term != 0) i = (i + 1) & mask;
   }
   const std::string_view copy = Copy(key);
@@ -293,20 +308,35 @@ MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash)
   const std::size_t capacity = terms_.capacity();
   terms_.push_back(t);
   memory_ += (terms_.capacity() - capacity) * sizeof(Term);
-  table_[i] = {hash, t.key, t.key_length, static_cast<std::uint32_t>(terms_.size())};
+  table_[i] = {hash32, static_cast<std::uint32_t>(terms_.size())};
   return terms_.back();
 }
 
-std::int64_t MemoryIndex::Find(std::string_view id) const {
-  auto it = id_to_doc_.find(id);
-  return it == id_to_doc_.end() ? -1 : static_cast<std::int64_t>(it->second);
+const MemoryIndex::Term* MemoryIndex::Lookup(std::string_view key,
+                                             std::uint64_t hash) const {
+  const auto hash32 = static_cast<std::uint32_t>(hash);
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t i = hash32 & mask;; i = (i + 1) & mask) {
+    const Slot& s = table_[i];
+    if (s.term == 0) return nullptr;
+    if (s.hash32 != hash32) continue;
+    const Term& t = terms_[s.term - 1];
+    if (t.key_length == key.size() && std::memcmp(t.key, key.data(), key.size()) == 0) {
+      return &t;
+    }
+  }
 }
 
-void MemoryIndex::Delete(std::uint32_t doc) {
-  deleted_[doc] = true;
-  auto it = id_to_doc_.find(ids_[doc]);
-  if (it != id_to_doc_.end() && it->second == doc) id_to_doc_.erase(it);
+std::int64_t MemoryIndex::Find(std::string_view id) const {
+  // The id's term lists every buffered document with this id; only the
+  // last can be live (an Update deletes the earlier ones).
+  const std::string key = IdKey(id);
+  const Term* t = Lookup(key, HashKey(key));
+  if (t == nullptr || t->df == 0 || deleted_[t->last_doc]) return -1;
+  return t->last_doc;
 }
+
+void MemoryIndex::Delete(std::uint32_t doc) { deleted_[doc] = true; }
 
 std::uint32_t MemoryIndex::live_docs() const {
   return static_cast<std::uint32_t>(
@@ -315,13 +345,10 @@ std::uint32_t MemoryIndex::live_docs() const {
 
 std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
   const auto n = static_cast<std::uint32_t>(ids_.size());
-  const std::string_view id = Copy(doc.id);
-  ids_.push_back(id);
-  id_to_doc_[id] = n;
   deleted_.push_back(false);
   stored_.push_back(Copy(doc.stored));
-  // The id map's node, the per-document vectors (amortized).
-  memory_ += 64;
+  // The per-document vectors (amortized).
+  memory_ += 40;
   for (std::size_t f = 0; f < lengths_.size(); ++f) {
     if (schema_->fields()[f].kind == FieldKind::kText) {
       lengths_[f].push_back(doc.lengths[f]);
@@ -339,8 +366,18 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
     if (k + kPrefetchAhead < num_terms) {
       __builtin_prefetch(&table_[doc.terms[k + kPrefetchAhead].hash & (table_.size() - 1)]);
     }
+    if (k + kPrefetchAhead / 2 < num_terms) {
+      // That slot has arrived by now: fetch its term (usually the one).
+      const Slot& s = table_[doc.terms[k + kPrefetchAhead / 2].hash & (table_.size() - 1)];
+      if (s.term != 0) __builtin_prefetch(&terms_[s.term - 1]);
+    }
     const AnalyzedDocument::Term& dt = doc.terms[k];
     Term& t = Intern(keys.substr(dt.key_offset, dt.key_length), dt.hash);
+    if (k == 0) {
+      // The id's term comes first (DocumentAnalyzer::Analyze): its key in
+      // the arena, after the namespace byte, is the id.
+      ids_.emplace_back(t.key + 1, t.key_length - 1);
+    }
     char* p = EncodeVarint32(head, t.df == 0 ? n + 1 : n - t.last_doc);
     p = EncodeVarint32(p, dt.freq);
     Append(t, head, static_cast<std::size_t>(p - head));
@@ -452,7 +489,7 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
     QUARRY_RETURN_IF_ERROR(w.AddNorms(f, lengths));
   }
   for (std::uint32_t d = 0; d < total; ++d) {
-    if (!deleted_[d]) QUARRY_RETURN_IF_ERROR(w.AddStored(stored_[d]));
+    if (!deleted_[d]) QUARRY_RETURN_IF_ERROR(w.AddStored(ids_[d], stored_[d]));
   }
   return w.Finish();
 }

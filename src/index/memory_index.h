@@ -7,9 +7,10 @@
 // already in the segment's .pos encoding), so that the writer's thread does
 // as little as possible. The MemoryIndex then inverts it on the writer's
 // thread: each distinct term key is looked up once per document in an
-// open-addressing table (cached hashes, keys in an arena), and the posting
-// (doc gap, frequency, position bytes) is appended to the term's stream, a
-// chain of slices in large shared blocks. Flush() sorts the terms and streams
+// open-addressing table (8-byte slots: 32 hash bits and the term index;
+// keys in an arena), and the posting (doc gap, frequency, position bytes)
+// is appended to the term's stream, a chain of slices in large shared
+// blocks. Flush() sorts the terms and streams
 // them through a SegmentWriter, copying the position bytes verbatim.
 #ifndef QUARRY_SRC_INDEX_MEMORY_INDEX_H_
 #define QUARRY_SRC_INDEX_MEMORY_INDEX_H_
@@ -18,20 +19,21 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "index/segment_format.h"
 #include "quarry/analyzer.h"
 #include "quarry/schema.h"
 #include "store/directory.h"
+#include "util/large_alloc.h"
 
 namespace quarry::index {
 
 // One document, analyzed: term occurrences, field lengths, stored bytes.
 struct AnalyzedDocument {
   std::string id;
-  std::string stored;                   // stored-document form
+  std::string stored;                   // stored-document form (no id)
   std::vector<std::uint32_t> lengths;   // per schema field (text: positions)
   std::string keys;                     // concatenated term keys
   struct Occurrence {
@@ -86,7 +88,8 @@ class MemoryIndex {
   MemoryIndex(const MemoryIndex&) = delete;
   MemoryIndex& operator=(const MemoryIndex&) = delete;
 
-  // Adds a document; returns its number in this buffer.
+  // Adds a document (as DocumentAnalyzer made it: the id's term first);
+  // returns its number in this buffer.
   std::uint32_t Add(const AnalyzedDocument& doc);
   // Marks a buffered document deleted (it is left out at flush).
   void Delete(std::uint32_t doc);
@@ -119,10 +122,12 @@ class MemoryIndex {
     std::uint32_t df = 0;
     std::uint8_t level = 0;  // of the current slice
   };
+  // 8 bytes, so that the table (far larger than the caches) costs fewer
+  // cache lines and pages; the key is in the term. The slot index and the
+  // check both come from the hash's low 32 bits (a table of more than 2^32
+  // slots would only probe longer).
   struct Slot {
-    std::uint64_t hash;
-    const char* key;          // in arena_
-    std::uint32_t key_length;
+    std::uint32_t hash32;     // the low 32 bits of the key's hash
     std::uint32_t term;       // index + 1; 0: empty
   };
   static constexpr std::size_t kLinkBytes = sizeof(char*);
@@ -130,6 +135,8 @@ class MemoryIndex {
   static constexpr std::size_t SliceBytes(int level) { return std::size_t{16} << level; }
 
   Term& Intern(std::string_view key, std::uint64_t hash);
+  // The term with this key, or null.
+  const Term* Lookup(std::string_view key, std::uint64_t hash) const;
   void GrowTable();
   char* NewSlice(std::size_t bytes);
   void Append(Term& t, const char* data, std::size_t n);
@@ -137,17 +144,23 @@ class MemoryIndex {
   void Gather(const Term& t, std::string* out) const;
   std::string_view Copy(std::string_view bytes);
 
+  // A new arena chunk or postings block: `base` bytes, or a quarter of
+  // what the buffer holds when that is more, up to kLargeBytes (large
+  // buffers get huge pages: util/large_alloc.h; a buffer of 8 MiB or more
+  // gets only 2 MiB blocks).
+  char* NewBlock(std::size_t base, std::size_t* size);
+  void ReserveBlock();
+
   std::shared_ptr<const Schema> schema_;
-  std::vector<std::unique_ptr<char[]>> arena_;
+  std::vector<std::pair<char*, std::size_t>> blocks_;  // arena chunks and postings blocks
   std::size_t arena_left_ = 0;
   char* arena_next_ = nullptr;
-  std::vector<std::unique_ptr<char[]>> blocks_;  // postings slices
   std::size_t block_left_ = 0;
   char* block_next_ = nullptr;
-  std::vector<Slot> table_;  // power-of-two size, at most half full
-  std::vector<Term> terms_;
-  std::vector<std::string_view> ids_;  // in arena_
-  std::unordered_map<std::string_view, std::uint32_t> id_to_doc_;
+  // Power-of-two size, at most half full.
+  std::vector<Slot, LargeAllocator<Slot>> table_;
+  std::vector<Term, LargeAllocator<Term>> terms_;
+  std::vector<std::string_view> ids_;  // in arena_ (the id terms' keys)
   std::vector<bool> deleted_;
   std::vector<std::string_view> stored_;  // in arena_
   std::vector<std::vector<std::uint32_t>> lengths_;  // per field, per doc

@@ -96,9 +96,9 @@ Result<SegmentMeta> MergeSegments(store::Directory* dir, std::uint64_t number,
   // Stored fields.
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     QUARRY_RETURN_IF_ERROR(inputs[i].reader->ForEachStored(
-        [&](std::uint32_t d, std::string_view bytes) -> Status {
+        [&](std::uint32_t d, std::string_view id, std::string_view bytes) -> Status {
           if (remap[i][d] == kNoMoreDocs) return Status::OK();
-          return out.AddStored(bytes);
+          return out.AddStored(id, bytes);
         }));
   }
   return out.Finish();

@@ -212,13 +212,12 @@ Status SegmentReader::Load(store::Directory* dir) {
         (meta_.max_doc > 0 && nchunks == 0) || nchunks > meta_.max_doc ||
         ids_off < kHeaderSize || ids_off > index_off ||
         ids_len > index_off - ids_off ||
-        index_off - ids_off - ids_len != groups * 8 + std::uint64_t{meta_.max_doc} * 2) {
+        index_off - ids_off - ids_len != groups * 8) {
       return Corrupt(kFdt, "bad stored-fields trailer", index_end);
     }
     chunks_end_ = ids_off;
     id_bytes_ = fdt_.substr(ids_off, ids_len);
     id_group_bases_ = fdt_.data() + ids_off + ids_len;
-    id_ends_ = id_group_bases_ + groups * 8;
     for (std::uint32_t c = 0; c < nchunks; ++c) {
       const char* e = fdt_.data() + index_off + 12ull * c;
       const std::uint32_t first = DecodeFixed32(e);
@@ -470,45 +469,76 @@ Result<StoredDocument> SegmentReader::Stored(std::uint32_t doc) const {
       return Corrupt(kFdt, "bad document in chunk", chunk_offset_[c]);
     }
   }
+  auto id = Id(doc);
+  if (!id.ok()) return id.status();
   StoredDocument out;
+  out.id = std::move(*id);
   Reader f(bytes);
   const auto& fields = schema_->fields();
   while (f.remaining() > 0) {
     std::uint32_t no;
     std::string_view value;
-    if (!f.ReadVarint32(&no) || !f.ReadLengthPrefixed(&value) || no > fields.size()) {
+    if (!f.ReadVarint32(&no) || !f.ReadLengthPrefixed(&value) || no == 0 ||
+        no > fields.size()) {
       return Corrupt(kFdt, "bad stored field", chunk_offset_[c]);
     }
-    if (no == 0) {
-      out.id = std::string(value);
-    } else {
-      out.fields.emplace_back(fields[no - 1].name, std::string(value));
-    }
+    out.fields.emplace_back(fields[no - 1].name, std::string(value));
   }
   return out;
 }
 
-Result<std::string_view> SegmentReader::Id(std::uint32_t doc) const {
-  if (doc >= meta_.max_doc) return Status::InvalidArgument("doc out of range");
-  const std::uint64_t base = DecodeFixed64(id_group_bases_ + 8ull * (doc / kIdGroupDocs));
-  const auto end_at = [this](std::uint32_t d) -> std::uint64_t {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(id_ends_) + 2ull * d;
-    return p[0] | (std::uint32_t{p[1]} << 8);
-  };
-  const std::uint64_t start = doc % kIdGroupDocs == 0 ? 0 : end_at(doc - 1);
-  const std::uint64_t end = end_at(doc);
-  if (start >= end || end - start > kIdMaxBytes || base > id_bytes_.size() ||
-      end > id_bytes_.size() - base) {
-    return Corrupt(kFdt, "bad id table entry for document " + std::to_string(doc),
-                   static_cast<std::uint64_t>(id_ends_ - fdt_.data()) + 2ull * doc);
+bool SegmentReader::NextId(std::uint32_t doc, std::size_t* pos, std::string* id) const {
+  if (doc % kIdGroupDocs == 0) {
+    const std::uint64_t base =
+        DecodeFixed64(id_group_bases_ + 8ull * (doc / kIdGroupDocs));
+    if (base > id_bytes_.size()) return false;
+    *pos = static_cast<std::size_t>(base);
+    id->clear();
   }
-  return id_bytes_.substr(base + start, end - start);
+  // A group ends where the next begins (or at the end of the id bytes).
+  std::uint64_t end = id_bytes_.size();
+  const std::uint32_t group = doc / kIdGroupDocs;
+  if (std::uint64_t{group + 1} * kIdGroupDocs < meta_.max_doc) {
+    end = DecodeFixed64(id_group_bases_ + 8ull * (group + 1));
+    if (end > id_bytes_.size()) return false;
+  }
+  if (*pos > end) return false;
+  const std::string_view group_bytes = id_bytes_.substr(0, static_cast<std::size_t>(end));
+  std::uint32_t shared, length;
+  std::string_view suffix;
+  if (!GetVarint32(group_bytes, pos, &shared) || shared > id->size() ||
+      (doc % kIdGroupDocs == 0 && shared != 0) ||
+      !GetVarint32(group_bytes, pos, &length) || length > group_bytes.size() - *pos ||
+      shared + length == 0 || shared + length > kIdMaxBytes) {
+    return false;
+  }
+  suffix = group_bytes.substr(*pos, length);
+  *pos += length;
+  id->resize(shared);
+  id->append(suffix);
+  return true;
+}
+
+Result<std::string> SegmentReader::Id(std::uint32_t doc) const {
+  if (doc >= meta_.max_doc) return Status::InvalidArgument("doc out of range");
+  std::string id;
+  std::size_t pos = 0;
+  for (std::uint32_t d = doc - doc % kIdGroupDocs; d <= doc; ++d) {
+    if (!NextId(d, &pos, &id)) {
+      return Corrupt(kFdt, "bad id table entry for document " + std::to_string(d),
+                     static_cast<std::uint64_t>(id_bytes_.data() - fdt_.data()) + pos);
+    }
+  }
+  return id;
 }
 
 Status SegmentReader::ForEachStored(
-    const std::function<Status(std::uint32_t, std::string_view)>& fn) const {
+    const std::function<Status(std::uint32_t, std::string_view, std::string_view)>& fn)
+    const {
   const std::string_view data = fdt_.substr(0, chunks_end_);
   std::string raw;
+  std::string id;
+  std::size_t id_pos = 0;
   std::uint32_t doc = 0;
   for (std::size_t c = 0; c < chunk_offset_.size(); ++c) {
     std::size_t pos = chunk_offset_[c];
@@ -532,7 +562,11 @@ Status SegmentReader::ForEachStored(
       if (doc >= meta_.max_doc || !r.ReadLengthPrefixed(&bytes)) {
         return Corrupt(kFdt, "bad document in chunk", chunk_offset_[c]);
       }
-      QUARRY_RETURN_IF_ERROR(fn(doc, bytes));
+      if (!NextId(doc, &id_pos, &id)) {
+        return Corrupt(kFdt, "bad id table entry for document " + std::to_string(doc),
+                       static_cast<std::uint64_t>(id_bytes_.data() - fdt_.data()) + id_pos);
+      }
+      QUARRY_RETURN_IF_ERROR(fn(doc, id, bytes));
     }
     if (r.remaining() != 0) {
       return Corrupt(kFdt, "trailing bytes in chunk", chunk_offset_[c]);

@@ -196,13 +196,15 @@ class SegmentReader {
 
   // The stored fields of `doc`, decoded.
   Result<StoredDocument> Stored(std::uint32_t doc) const;
-  // The external id of `doc`, from the uncompressed id table (no chunk is
-  // decompressed). The view lives as long as the segment.
-  Result<std::string_view> Id(std::uint32_t doc) const;
-  // Calls fn(doc, stored-document bytes) for every document in order,
-  // decompressing each chunk once (merging, checking).
+  // The external id of `doc`, from the front-coded id table (no chunk is
+  // decompressed; at most 63 earlier ids of its group are decoded).
+  Result<std::string> Id(std::uint32_t doc) const;
+  // Calls fn(doc, id, stored-document bytes) for every document in order,
+  // decompressing each chunk once and decoding each id once (merging,
+  // checking). The bytes hold the stored fields only, without the id.
   Status ForEachStored(
-      const std::function<Status(std::uint32_t, std::string_view)>& fn) const;
+      const std::function<Status(std::uint32_t, std::string_view, std::string_view)>& fn)
+      const;
 
   // Every file of the segment, mapped.
   const std::vector<std::shared_ptr<const store::FileData>>& files() const {
@@ -241,10 +243,13 @@ class SegmentReader {
   std::vector<std::uint32_t> chunk_first_doc_;
   std::vector<std::uint64_t> chunk_offset_;
   std::uint64_t chunks_end_ = 0;
-  // The id table (see segment_writer.cc): ids, group bases, 16-bit ends.
+  // The id table (see segment_writer.cc): front-coded groups, group bases.
   std::string_view id_bytes_;
   const char* id_group_bases_ = nullptr;
-  const char* id_ends_ = nullptr;
+  // Decodes the id of `doc` into *id, the id of doc - 1 unless `doc` starts
+  // a group; *pos is the offset in id_bytes_ (set at a group's start). False
+  // on bad bytes.
+  bool NextId(std::uint32_t doc, std::size_t* pos, std::string* id) const;
 };
 
 // A segment's deletions at one generation. Immutable; safe to share.

@@ -58,13 +58,18 @@
 //   Chunk      := DocCount:varint RawLength:varint CompLength:varint
 //                 Compressed[CompLength]      (zstd frame of Raw)
 //   Raw        := (DocLength:varint StoredDoc)^DocCount
-//   StoredDoc  := (FieldNo:varint Value:lp)*  (0 = id, 1+i = schema field i)
-//   IdTable    := IdBytes GroupBase:fixed64^ceil(MaxDoc/64) IdEnd:fixed16^MaxDoc
-//                 (every document's id again, uncompressed, so that a search
-//                 hit's id costs no decompression: the id of doc d is
-//                 IdBytes[GroupBase[d/64] + s, GroupBase[d/64] + IdEnd[d]),
-//                 s = 0 when d%64 == 0, else IdEnd[d-1]; ids are at most 512
-//                 bytes, so 64 of them fit the 16-bit ends)
+//   StoredDoc  := (FieldNo:varint Value:lp)*  (1+i = schema field i; the
+//                 id is not here but only in the IdTable, so a document
+//                 without stored fields is the single byte DocLength 00)
+//   IdTable    := IdGroup^ceil(MaxDoc/64) GroupBase:fixed64^ceil(MaxDoc/64)
+//   IdGroup    := (Shared:varint SuffixLen:varint Suffix)^(64, fewer in
+//                 the last group)
+//                 (every document's id, front-coded but not compressed, so
+//                 that a search hit's id costs no decompression: group g
+//                 holds the ids of docs 64g.., starting GroupBase[g] bytes
+//                 after the id table's start; each id is the previous id's
+//                 first Shared bytes followed by Suffix, and Shared is 0 for
+//                 the first id of a group; ids are 1 to 512 bytes)
 //   ChunkIndex := (FirstDoc:fixed32 ChunkOffset:fixed64)^NumChunks
 //   Trailer    := NumChunks:fixed32 ChunkIndexOffset:fixed64
 //                 IdTableOffset:fixed64 IdBytesLength:fixed64
@@ -87,9 +92,12 @@
 // .doc: peace = 01 (gap-1 = 0 -> doc 0, freq 1); talks = 01 01 (docs 0, 1).
 // .pos: peace = 00 (position 0); talks = 02 00 (position 1 in doc 0,
 // position 0 in doc 1). .nrm: Bits 02, packed 06 (lengths 2 and 1).
-// .fdt, if the ids are "a" and "bc": one chunk, then the id table
-// 'a' 'b' 'c' | 00 00 00 00 00 00 00 00 (group 0 starts at 0) | 01 00 03 00
-// (ends 1 and 3), then the chunk index and the trailer.
+// .fdt, if the ids are "ab" and "ac" and body is not stored: one chunk whose
+// Raw is 00 00 (two empty stored documents), then the id table
+// 00 02 'a' 'b'  01 01 'c' | 00 00 00 00 00 00 00 00 (group 0 starts at 0),
+// then the chunk index and the trailer (IdBytesLength 7). With body stored,
+// document 0's entry in Raw would be 0D 01 0B 'p' 'e' 'a' 'c' 'e' ' ' 't' 'a'
+// 'l' 'k' 's' (length 13: field 1, then the 11-byte value).
 #include "index/segment_writer.h"
 
 #include <zstd.h>
@@ -257,9 +265,9 @@ class SegmentWriter::Impl {
   std::string chunk_index;
   std::uint32_t num_chunks = 0;
   std::string compressed;
-  std::string id_bytes;          // the id table (see the format above)
+  std::string id_bytes;          // the id groups (see the format above)
   std::string id_group_bases;
-  std::string id_ends;
+  std::string last_id;           // the previous id of the current group
   // One zstd context for all chunks: a fresh one per chunk (ZSTD_compress)
   // allocates and initializes its tables every time. Same output.
   struct CCtxFree {
@@ -347,22 +355,44 @@ class SegmentWriter::Impl {
     return Status::OK();
   }
 
+  // Blocks whose frequencies are all below this find their frontier by
+  // frequency instead of by sorting.
+  static constexpr std::uint32_t kImpactFreqs = 512;
+
   // The two (freq, norm) pairs of the block's skip entry (see the format).
   void BlockImpacts(std::uint32_t out[4]) {
     // The frontier: by frequency descending, keep a posting only if it is
     // shorter than every posting with a higher frequency.
     std::pair<std::uint32_t, std::uint32_t> fn[kPostingBlock];
     double total = 0;
+    std::uint32_t max_f = 0;
     for (std::uint32_t i = 0; i < in_block; ++i) {
-      fn[i] = {freqs[i], norms[i]};
       total += norms[i];
+      max_f = std::max(max_f, freqs[i]);
     }
-    std::sort(fn, fn + in_block, [](const auto& a, const auto& b) {
-      return a.first > b.first || (a.first == b.first && a.second < b.second);
-    });
     std::uint32_t m = 0;
-    for (std::uint32_t i = 0; i < in_block; ++i) {
-      if (m == 0 || fn[i].second < fn[m - 1].second) fn[m++] = fn[i];
+    if (max_f < kImpactFreqs) {
+      // Usually: the shortest posting of each frequency, then the frontier
+      // from the highest frequency down (the same as the sort below, without
+      // sorting the block).
+      std::uint64_t shortest[kImpactFreqs];
+      std::fill(shortest, shortest + max_f + 1, ~std::uint64_t{0});
+      for (std::uint32_t i = 0; i < in_block; ++i) {
+        shortest[freqs[i]] = std::min<std::uint64_t>(shortest[freqs[i]], norms[i]);
+      }
+      for (std::uint32_t f = max_f + 1; f-- > 0;) {
+        if (shortest[f] == ~std::uint64_t{0}) continue;
+        const auto n = static_cast<std::uint32_t>(shortest[f]);
+        if (m == 0 || n < fn[m - 1].second) fn[m++] = {f, n};
+      }
+    } else {
+      for (std::uint32_t i = 0; i < in_block; ++i) fn[i] = {freqs[i], norms[i]};
+      std::sort(fn, fn + in_block, [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+      });
+      for (std::uint32_t i = 0; i < in_block; ++i) {
+        if (m == 0 || fn[i].second < fn[m - 1].second) fn[m++] = fn[i];
+      }
     }
     // fn[0..m): frequencies and lengths both decreasing. Cut into a head
     // [0, j) and a tail [j, m); each becomes (its first f, its last n).
@@ -599,31 +629,25 @@ Status SegmentWriter::AddNorms(std::size_t field,
   return m.nrm().Append(out);
 }
 
-Status SegmentWriter::AddStored(std::string_view doc) {
+Status SegmentWriter::AddStored(std::string_view id, std::string_view fields) {
   Impl& m = *impl_;
   if (m.stored_docs >= m.max_doc) return m.Fail(Status::Internal("too many stored docs"));
-  {
-    // The id (field 0) comes first in the stored-document form.
-    Reader r(doc);
-    std::uint32_t no;
-    std::string_view id;
-    if (!r.ReadVarint32(&no) || no != 0 || !r.ReadLengthPrefixed(&id) || id.empty() ||
-        id.size() > kIdMaxBytes) {
-      return m.Fail(Status::Internal("stored document without a valid id"));
-    }
-    if (m.stored_docs % kIdGroupDocs == 0) {
-      PutFixed64(&m.id_group_bases, m.id_bytes.size());
-    }
-    m.id_bytes.append(id);
-    const std::uint64_t base = DecodeFixed64(m.id_group_bases.data() +
-                                             m.id_group_bases.size() - 8);
-    const std::uint64_t end = m.id_bytes.size() - base;
-    m.id_ends.push_back(static_cast<char>(end & 0xFF));
-    m.id_ends.push_back(static_cast<char>(end >> 8));
+  if (id.empty() || id.size() > kIdMaxBytes) {
+    return m.Fail(Status::Internal("stored document without a valid id"));
   }
+  std::size_t shared = 0;
+  if (m.stored_docs % kIdGroupDocs == 0) {
+    PutFixed64(&m.id_group_bases, m.id_bytes.size());
+  } else {
+    const std::size_t n = std::min(id.size(), m.last_id.size());
+    while (shared < n && id[shared] == m.last_id[shared]) ++shared;
+  }
+  PutVarint32(&m.id_bytes, static_cast<std::uint32_t>(shared));
+  PutLengthPrefixed(&m.id_bytes, id.substr(shared));
+  m.last_id.assign(id);
   if (m.chunk_docs == 0) m.chunk_first_doc = m.stored_docs;
-  PutVarint64(&m.chunk, doc.size());
-  m.chunk.append(doc);
+  PutVarint64(&m.chunk, fields.size());
+  m.chunk.append(fields);
   ++m.chunk_docs;
   ++m.stored_docs;
   if (m.chunk.size() >= kStoredChunkBytes || m.chunk_docs >= kStoredChunkDocs) {
@@ -658,7 +682,6 @@ Result<SegmentMeta> SegmentWriter::Finish() {
   const std::uint64_t id_table_offset = m.fdt().offset();
   QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.id_bytes));
   QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.id_group_bases));
-  QUARRY_RETURN_IF_ERROR(m.fdt().Append(m.id_ends));
   const std::uint64_t chunk_index_offset = m.fdt().offset();
   trailer.clear();
   PutFixed32(&trailer, m.num_chunks);

@@ -42,9 +42,9 @@ class SegmentWriter {
 
   // Field lengths of every document for one text field (schema order).
   Status AddNorms(std::size_t field, const std::vector<std::uint32_t>& lengths);
-  // The stored fields of the next document, in the stored-document form
-  // (see segment_writer.cc).
-  Status AddStored(std::string_view doc);
+  // The next document's id (1 to kIdMaxBytes bytes) and its stored fields
+  // in the stored-document form (see below; empty when none are stored).
+  Status AddStored(std::string_view id, std::string_view fields);
 
   Result<SegmentMeta> Finish();
   // Removes every file written so far (best effort).
@@ -58,7 +58,7 @@ class SegmentWriter {
 };
 
 // Stored-document form: (FieldNo:varint Value:lp)* to the end, where
-// FieldNo 0 is the id and 1 + i is schema field i.
+// FieldNo 1 + i is schema field i (0 is not used: the id is kept apart).
 void AppendStoredField(std::string* doc, std::uint32_t field_no,
                        std::string_view value);
 

@@ -705,8 +705,7 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
     const index::SegmentReader& seg = *(*impl_->segs)[s].reader;
     if (snippet_fields.empty() && !options.load_fields) {
       // The id alone comes from the id table: no chunk to decompress.
-      QUARRY_ASSIGN_OR_RETURN(std::string_view id, seg.Id(local));
-      hit.id = std::string(id);
+      QUARRY_ASSIGN_OR_RETURN(hit.id, seg.Id(local));
       result.hits.push_back(std::move(hit));
       continue;
     }

@@ -213,7 +213,7 @@ class CorruptionTest : public testing::TestWithParam<const char*> {
         }
       }
       (void)s.reader->ForEachStored(
-          [](std::uint32_t, std::string_view) { return Status::OK(); });
+          [](std::uint32_t, std::string_view, std::string_view) { return Status::OK(); });
     }
   }
 

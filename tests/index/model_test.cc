@@ -91,14 +91,11 @@ std::map<std::string, DocTerms> ActualTerms(const IndexReader& reader) {
   const Schema& schema = reader.schema();
   for (const auto& seg : IndexAccess::Segments(reader)) {
     std::vector<std::string> ids(seg.reader->max_doc());
-    const Status st = seg.reader->ForEachStored(
-        [&](std::uint32_t d, std::string_view bytes) -> Status {
-          // The id is the first stored field (field number 0).
-          if (bytes.size() < 2 || bytes[0] != 0) return Status::Corruption("no id");
-          ids[d] = std::string(bytes.substr(2, static_cast<unsigned char>(bytes[1])));
-          return Status::OK();
-        });
-    EXPECT_TRUE(st.ok()) << st.ToString();
+    for (std::uint32_t d = 0; d < seg.reader->max_doc(); ++d) {
+      auto id = seg.reader->Id(d);
+      EXPECT_TRUE(id.ok()) << id.status().ToString();
+      if (id.ok()) ids[d] = std::string(*id);
+    }
     auto it = seg.reader->Terms();
     std::vector<index::PosEntry> positions;
     while (it.Next()) {

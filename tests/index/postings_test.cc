@@ -77,9 +77,7 @@ std::shared_ptr<const SegmentReader> WriteAndOpen(store::Directory* dir,
   }
   std::vector<std::uint32_t> norms(max_doc, 1);
   EXPECT_TRUE((*w)->AddNorms(0, norms).ok());
-  std::string stored;
-  AppendStoredField(&stored, 0, "x");
-  for (std::uint32_t d = 0; d < max_doc; ++d) EXPECT_TRUE((*w)->AddStored(stored).ok());
+  for (std::uint32_t d = 0; d < max_doc; ++d) EXPECT_TRUE((*w)->AddStored("x", "").ok());
   auto meta = (*w)->Finish();
   EXPECT_TRUE(meta.ok()) << meta.status().ToString();
   auto r = SegmentReader::Open(dir, *meta, schema);
@@ -455,6 +453,10 @@ TEST(Postings, IdTableRoundTrip) {
     std::string id(len, 'a');
     for (char& c : id) c = static_cast<char>('a' + rng() % 26);
     id += std::to_string(d);
+    // Front coding: ids that share a prefix with the previous one, are a
+    // prefix of it, or equal its length.
+    if (!ids.empty() && d % 3 == 1) id = ids.back().substr(0, ids.back().size() / 2) + id;
+    if (!ids.empty() && d % 5 == 2) id = ids.back().substr(0, 1 + rng() % ids.back().size());
     if (id.size() > 512) id.erase(0, id.size() - 512);
     ids.push_back(id);
   }
@@ -462,22 +464,19 @@ TEST(Postings, IdTableRoundTrip) {
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->AddNorms(0, std::vector<std::uint32_t>(max_doc, 1)).ok());
   {
-    std::string no_id;
-    AppendStoredField(&no_id, 1, "body only");
+    std::string body;
+    AppendStoredField(&body, 1, "body only");
     auto w2 = SegmentWriter::Create(dir.get(), 2, schema.get(), 1, 1);
     ASSERT_TRUE(w2.ok());
-    EXPECT_FALSE((*w2)->AddStored(no_id).ok());
-    std::string too_long;
-    AppendStoredField(&too_long, 0, std::string(513, 'x'));
+    EXPECT_FALSE((*w2)->AddStored("", body).ok());
     auto w3 = SegmentWriter::Create(dir.get(), 3, schema.get(), 1, 1);
     ASSERT_TRUE(w3.ok());
-    EXPECT_FALSE((*w3)->AddStored(too_long).ok());
+    EXPECT_FALSE((*w3)->AddStored(std::string(513, 'x'), body).ok());
   }
   for (const std::string& id : ids) {
     std::string stored;
-    AppendStoredField(&stored, 0, id);
     AppendStoredField(&stored, 1, "text of " + id);
-    ASSERT_TRUE((*w)->AddStored(stored).ok());
+    ASSERT_TRUE((*w)->AddStored(id, stored).ok());
   }
   auto meta = (*w)->Finish();
   ASSERT_TRUE(meta.ok()) << meta.status().ToString();
@@ -490,6 +489,8 @@ TEST(Postings, IdTableRoundTrip) {
     auto sd = (*seg)->Stored(d);
     ASSERT_TRUE(sd.ok());
     ASSERT_EQ(sd->id, ids[d]);
+    ASSERT_EQ(sd->fields.size(), 1u);
+    ASSERT_EQ(sd->fields[0].second, "text of " + ids[d]);
   }
   EXPECT_FALSE((*seg)->Id(max_doc).ok());
 }
