@@ -61,12 +61,12 @@
 //   StoredDoc  := (FieldNo:varint Value:lp)*  (1+i = schema field i; the
 //                 id is not here but only in the IdTable, so a document
 //                 without stored fields is the single byte DocLength 00)
-//   IdTable    := IdGroup^ceil(MaxDoc/64) GroupBase:fixed64^ceil(MaxDoc/64)
-//   IdGroup    := (Shared:varint SuffixLen:varint Suffix)^(64, fewer in
+//   IdTable    := IdGroup^ceil(MaxDoc/16) GroupBase:fixed64^ceil(MaxDoc/16)
+//   IdGroup    := (Shared:varint SuffixLen:varint Suffix)^(16, fewer in
 //                 the last group)
 //                 (every document's id, front-coded but not compressed, so
 //                 that a search hit's id costs no decompression: group g
-//                 holds the ids of docs 64g.., starting GroupBase[g] bytes
+//                 holds the ids of docs 16g.., starting GroupBase[g] bytes
 //                 after the id table's start; each id is the previous id's
 //                 first Shared bytes followed by Suffix, and Shared is 0 for
 //                 the first id of a group; ids are 1 to 512 bytes)

@@ -438,18 +438,18 @@ TEST(Postings, OutOfOrderInputIsRefused) {
 }
 
 // The id table: every document's id read back without decompression, across
-// 64-document group boundaries, with ids of 1 and 512 bytes; Check-style
+// id-group boundaries (kIdGroupDocs), with ids of 1 and 512 bytes; Check-style
 // agreement with the stored form; refusal of documents without an id.
 TEST(Postings, IdTableRoundTrip) {
   auto dir = store::NewMemoryDirectory();
   auto schema = TestSchema();
   std::mt19937 rng(7);
-  const std::uint32_t max_doc = 64 * 5 + 3;
+  const std::uint32_t max_doc = kIdGroupDocs * 20 + 3;
   std::vector<std::string> ids;
   for (std::uint32_t d = 0; d < max_doc; ++d) {
     std::size_t len = 1 + rng() % 40;
-    if (d % 64 == 63 || d % 97 == 0) len = 512;  // groups full of the longest ids
-    if (d % 64 >= 60) len = 512;
+    if (d % kIdGroupDocs == kIdGroupDocs - 1 || d % 97 == 0) len = 512;  // longest ids
+    if (d % 64 >= 48) len = 512;  // whole groups of them
     std::string id(len, 'a');
     for (char& c : id) c = static_cast<char>('a' + rng() % 26);
     id += std::to_string(d);
