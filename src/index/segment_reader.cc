@@ -342,6 +342,8 @@ namespace {
 
 // Raw-pointer varint helpers for the dictionary scan (bounds-checked; the
 // same encodings as Reader: at most 10 bytes, the last one at most 1).
+// GetVarint64's (view, offset) form decodes the same bytes, but Find on it
+// ran 25-30% more instructions (callgrind), and Find is in every query.
 inline bool ScanVarint(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t* v) {
   std::uint64_t result = 0;
   for (int i = 0; i < 10 && p < end; ++i) {

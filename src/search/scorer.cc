@@ -81,7 +81,7 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
     by_cost_[j] = x;
   }
   for (Scorer* c : by_cost_) {
-    auto* t = dynamic_cast<TermScorer*>(c);
+    auto* t = by_cost_.size() >= 2 ? dynamic_cast<TermScorer*>(c) : nullptr;
     if (!t) {
       postings_.clear();
       terms_.clear();
@@ -90,7 +90,7 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
     terms_.push_back(t);
     postings_.push_back(&t->postings());
   }
-  leapfrog_ = postings_.size() >= 2 &&
+  leapfrog_ = !postings_.empty() &&
               postings_[1]->doc_freq() / kScanCommonMaxSkew > postings_[0]->doc_freq();
   if (!terms_.empty()) {
     for (auto& c : children_) same_field_.push_back(static_cast<TermScorer*>(c.get()));
@@ -107,9 +107,7 @@ std::uint32_t ConjunctionScorer::DoNextTerms(std::uint32_t target) {
   const std::size_t n = postings_.size();
   index::PostingsIterator& a = *postings_[0];
   std::uint32_t d = kNoMoreDocs;
-  if (n == 1) {
-    d = a.Advance(target);
-  } else if (leapfrog_) {
+  if (leapfrog_) {
     // Lists of very different lengths: each document of the shortest list
     // is looked up in the others (skip entries, then the decoded block),
     // instead of scanning whole blocks of the long ones.
@@ -188,7 +186,7 @@ void ClearDeleted(const index::DeleteSet* del, std::vector<std::uint64_t>* bits)
 bool ConjunctionScorer::CountByBitmap(std::uint32_t max_doc, const index::DeleteSet* del,
                                       std::uint64_t* count) {
   const std::size_t n = postings_.size();
-  if (n < 2 || doc_ != kNotStarted) return false;
+  if (n == 0 || doc_ != kNotStarted) return false;
   const std::uint64_t rarest = postings_[0]->doc_freq();
   const std::uint64_t commonest = postings_[n - 1]->doc_freq();
   // Leap-frogging wins when the rarest list is short (few blocks of the

@@ -201,9 +201,9 @@ class ConjunctionScorer final : public Scorer {
   std::uint32_t DoNextTerms(std::uint32_t target);
   std::vector<std::unique_ptr<Scorer>> children_;  // clause order
   std::vector<Scorer*> by_cost_;
-  // When every child is a TermScorer: their postings in cost order, moved
-  // directly (inline block steps, no virtual calls), and the scorers to
-  // sync afterwards.
+  // When every child (two or more) is a TermScorer: their postings in cost
+  // order, moved directly (inline block steps, no virtual calls), and the
+  // scorers to sync afterwards.
   std::vector<index::PostingsIterator*> postings_;
   std::vector<TermScorer*> terms_;
   // The common documents of the two cheapest postings in their current

@@ -206,6 +206,18 @@ TEST_F(IndexTest, GenerationsAreNeverReused) {
   EXPECT_GT(g2, g1);
 }
 
+// A writer over `dir` with the test schema, `threads` analysis threads and
+// the given RAM budget.
+Result<std::unique_ptr<IndexWriter>> OpenBatchWriter(const std::shared_ptr<store::Directory>& dir,
+                                                     unsigned threads,
+                                                     std::size_t ram_budget_bytes) {
+  IndexWriterOptions o;
+  o.schema = TestSchema();
+  o.analysis_threads = threads;
+  o.ram_budget_bytes = ram_budget_bytes;
+  return IndexAccess::OpenWriter(dir, o);
+}
+
 // UpdateBatch on 1, 2 and 3 analysis threads: the documents are applied in
 // input order (a repeated id keeps its last version), with flushes in the
 // middle of the batch, and the index is the same whatever the thread count.
@@ -220,11 +232,7 @@ TEST(IndexBatch, ThreadsApplyInInputOrder) {
   for (unsigned threads : {1u, 2u, 3u}) {
     SCOPED_TRACE("threads " + std::to_string(threads));
     auto dir = store::NewMemoryDirectory();
-    IndexWriterOptions o;
-    o.schema = TestSchema();
-    o.analysis_threads = threads;
-    o.ram_budget_bytes = 1u << 20;  // flushes inside the batch
-    auto w = IndexAccess::OpenWriter(dir, o);
+    auto w = OpenBatchWriter(dir, threads, 1u << 20);  // flushes inside the batch
     ASSERT_TRUE(w.ok()) << w.status().ToString();
     // In pieces of different sizes: 1 document, a partial chunk, the rest.
     const std::span<const Document> all(docs);
@@ -262,10 +270,7 @@ TEST(IndexBatch, StopsAtTheFirstBadDocument) {
   for (unsigned threads : {1u, 2u, 3u}) {
     SCOPED_TRACE("threads " + std::to_string(threads));
     auto dir = store::NewMemoryDirectory();
-    IndexWriterOptions o;
-    o.schema = TestSchema();
-    o.analysis_threads = threads;
-    auto w = IndexAccess::OpenWriter(dir, o);
+    auto w = OpenBatchWriter(dir, threads, IndexWriterOptions().ram_budget_bytes);
     ASSERT_TRUE(w.ok()) << w.status().ToString();
     EXPECT_EQ((*w)->UpdateBatch(docs).code(), StatusCode::kInvalidArgument);
     EXPECT_EQ((*w)->buffered_documents(), 537u);
