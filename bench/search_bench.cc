@@ -122,6 +122,8 @@
 //   --min-term-overlap=F     warn below this mean top-10 overlap of quarry
 //                            and Xapian on term classes (default 0.9)
 //   --verbose                print every query's answers
+//   --classes=P[,P...]       only the classes whose names start with one of
+//                            these prefixes (e.g. phrase,and/low)
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -201,6 +203,7 @@ struct Options {
   unsigned threads = 1;
   double min_term_overlap = 0.9;
   bool verbose = false;
+  std::vector<std::string> classes;  // run only classes starting with one
 };
 
 void PrintUsage() {
@@ -220,7 +223,9 @@ void PrintUsage() {
       "  --high-df=F --low-df=F   bucket bounds, fractions of N (0.05 0.005)\n"
       "  --threads=N              quarry analysis threads when building (1)\n"
       "  --min-term-overlap=F     warn below this (default 0.9)\n"
-      "  --verbose                print every query's answers\n");
+      "  --verbose                print every query's answers\n"
+      "  --classes=P[,P...]       run only the classes whose names start\n"
+      "                           with one of these (e.g. phrase,and/low)\n");
 }
 
 std::uint64_t ParsePositive(const std::string& flag, const std::string& v) {
@@ -283,6 +288,8 @@ Options ParseFlags(int argc, char** argv) {
       o.min_term_overlap = ParseFraction("--min-term-overlap", v, 1);
     } else if (arg == "--verbose") {
       o.verbose = true;
+    } else if (value_of("--classes", &v)) {
+      SplitCommaList(v, &o.classes);
     } else if (arg == "--help" || arg == "-h") {
       PrintUsage();
       std::exit(0);
@@ -1757,6 +1764,11 @@ int main(int argc, char** argv) {
     for (const std::string& cls : ClassNames()) {
       auto it = sel.by_class.find(cls);
       if (it == sel.by_class.end() || it->second.empty()) continue;
+      if (!o.classes.empty() &&
+          std::none_of(o.classes.begin(), o.classes.end(),
+                       [&](const std::string& p) { return cls.starts_with(p); })) {
+        continue;
+      }
       ClassResult r;
       r.cls = cls;
       const double t0 = Now();
