@@ -697,7 +697,7 @@ void PrepareIndexes(const Corpus& c, const IndexPaths& p, const Options& o) {
     std::vector<std::string> paths;
   };
   const Step steps[] = {
-      {"quarry", "quarry 4: format 4, 16-id groups\n", {p.quarry()}},
+      {"quarry", "quarry 5: format 5, long-token flags\n", {p.quarry()}},
       {"xapian",
        "xapian 2: id as data\n",
        {p.xapian(), p.xapian_tmp(), p.joined()}},

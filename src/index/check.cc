@@ -41,6 +41,7 @@ void CheckSegment(const internal::ReaderSegment& s, const Schema& schema,
     std::uint32_t count = 0;
     std::uint64_t total = 0;
     std::int64_t prev = -1;
+    bool long_seen = false;
     const int norm_field = index::KeyNormField(schema, key);
     for (std::uint32_t d = p.Next(); d != kNoMoreDocs; d = p.Next()) {
       if (static_cast<std::int64_t>(d) <= prev) {
@@ -76,9 +77,14 @@ void CheckSegment(const internal::ReaderSegment& s, const Schema& schema,
         problem(seg.pos_name() + ": position count differs from frequency");
         break;
       }
+      for (const index::PosEntry& e : positions) long_seen |= e.length > 1;
     }
     if (!p.status().ok()) {
       problem(p.status().message());
+    } else if (long_seen != info.long_tokens) {
+      problem(seg.files()[1]->name() + ": term in " + name + " says it has " +
+              (info.long_tokens ? "" : "no ") +
+              "tokens longer than one position; its positions say otherwise");
     } else if (count != info.doc_freq || total != info.total_freq) {
       problem(seg.doc_name() + ": posting list of a term in " + name +
               " has " + std::to_string(count) + " docs, dictionary says " +

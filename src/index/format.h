@@ -36,9 +36,10 @@ namespace quarry::index {
 
 // On-disk format version: the one place it is defined.
 // 2: id table; 3: two skip pairs; 4: the id only in the id table, no longer
-// also in the compressed stored fields.
-inline constexpr std::uint32_t kFormatVersion = 4;
-inline constexpr std::uint32_t kOldestReadableVersion = 4;
+// also in the compressed stored fields; 5: the dictionary says whether a
+// term has tokens longer than one position.
+inline constexpr std::uint32_t kFormatVersion = 5;
+inline constexpr std::uint32_t kOldestReadableVersion = 5;
 
 inline constexpr std::string_view kMagic = "QRRY";
 inline constexpr std::string_view kFooterMagic = "QEND";

@@ -61,6 +61,9 @@ struct TermInfo {
   std::uint64_t pos_offset = 0;   // in .pos
   std::uint32_t max_freq = 0;     // best (freq, norm) pair bound of the term
   std::uint32_t min_norm = 0;
+  // Some position entry of the term is longer than one position (a joined
+  // form): phrase bounds use only the words up to the first such term.
+  bool long_tokens = false;
 };
 
 // Per-field statistics of a segment (for BM25).

@@ -249,16 +249,18 @@ bool SegmentReader::DecodeEntry(std::size_t* pos, std::string* key,
   key->resize(shared);
   key->append(data.substr(*pos, suffix_len));
   *pos += suffix_len;
-  std::uint64_t doc_off, pos_off;
+  std::uint64_t doc_off, pos_off, max_freq_long;
   if (!GetVarint32(data, pos, &info->doc_freq) ||
       !GetVarint64(data, pos, &info->total_freq) ||
       !GetVarint64(data, pos, &doc_off) ||
       !GetVarint64(data, pos, &info->doc_length) ||
       !GetVarint64(data, pos, &pos_off) ||
-      !GetVarint32(data, pos, &info->max_freq) ||
-      !GetVarint32(data, pos, &info->min_norm)) {
+      !GetVarint64(data, pos, &max_freq_long) ||
+      !GetVarint32(data, pos, &info->min_norm) || (max_freq_long >> 1) > UINT32_MAX) {
     return false;
   }
+  info->max_freq = static_cast<std::uint32_t>(max_freq_long >> 1);
+  info->long_tokens = (max_freq_long & 1) != 0;
   if (first) {
     info->doc_offset = doc_off;
     info->pos_offset = pos_off;

@@ -13,10 +13,12 @@
 //   Block      := Count:varint Entry^Count
 //   Entry      := Shared:varint SuffixLen:varint Suffix DocFreq:varint
 //                 TotalFreq:varint64 DocOffset:varint64 DocLength:varint64
-//                 PosOffset:varint64 MaxFreq:varint MinNorm:varint
+//                 PosOffset:varint64 MaxFreqLong:varint64 MinNorm:varint
 //                 (Shared = bytes in common with the previous key of the
 //                 block; 0 for the first. DocOffset and PosOffset of entries
-//                 after the first are deltas from the previous entry.)
+//                 after the first are deltas from the previous entry.
+//                 MaxFreqLong = MaxFreq << 1 | LongTokens, LongTokens = 1
+//                 iff some position entry of the term has a Length.)
 //   BlockIndex := (FirstKey:lp BlockOffset:varint64)^NumBlocks
 //   Trailer    := NumTerms:fixed64 NumBlocks:fixed32 BlockIndexOffset:fixed64
 //
@@ -86,8 +88,8 @@
 // Keys "\x01peace" (df 1) and "\x01talks" (df 2) form one dictionary block
 // (28 = 0x1C is the first offset after a header):
 //   02                                         two entries
-//   00 06 01 'p' 'e' 'a' 'c' 'e'  01 01 1C 01 1C 01 02
-//   01 05 't' 'a' 'l' 'k' 's'     02 02 01 02 01 01 01
+//   00 06 01 'p' 'e' 'a' 'c' 'e'  01 01 1C 01 1C 02 02
+//   01 05 't' 'a' 'l' 'k' 's'     02 02 01 02 01 02 01
 // (the second entry shares the key's first byte; its offsets are deltas).
 // .doc: peace = 01 (gap-1 = 0 -> doc 0, freq 1); talks = 01 01 (docs 0, 1).
 // .pos: peace = 00 (position 0); talks = 02 00 (position 1 in doc 0,
@@ -293,7 +295,9 @@ class SegmentWriter::Impl {
 
   // Adds a checked posting, its positions encoded.
   Status AppendPosting(std::uint32_t doc, std::uint32_t freq,
-                       std::string_view encoded_positions, std::uint32_t norm) {
+                       std::string_view encoded_positions, std::uint32_t norm,
+                       bool long_tokens) {
+    info.long_tokens |= long_tokens;
     if (in_block == 0) block_pos_start = pos().offset() - term_pos_start;
     if (has_positions) {
       QUARRY_RETURN_IF_ERROR(pos().Append(encoded_positions));
@@ -432,7 +436,7 @@ class SegmentWriter::Impl {
     PutVarint64(&block, info.doc_offset - (block_count ? prev_doc_offset : 0));
     PutVarint64(&block, info.doc_length);
     PutVarint64(&block, info.pos_offset - (block_count ? prev_pos_offset : 0));
-    PutVarint32(&block, info.max_freq);
+    PutVarint64(&block, std::uint64_t{info.max_freq} << 1 | (info.long_tokens ? 1u : 0u));
     PutVarint32(&block, info.min_norm);
     prev_doc_offset = info.doc_offset;
     prev_pos_offset = info.pos_offset;
@@ -539,6 +543,7 @@ Status SegmentWriter::AddPosting(std::uint32_t doc, std::uint32_t freq,
   QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
   std::string& enc = m.pos_scratch;
   enc.clear();
+  bool long_tokens = false;
   if (m.has_positions) {
     std::uint32_t prev = 0;
     for (std::uint32_t i = 0; i < freq; ++i) {
@@ -548,10 +553,11 @@ Status SegmentWriter::AddPosting(std::uint32_t doc, std::uint32_t freq,
       }
       PutVarint32(&enc, ((p.position - prev) << 1) | (p.length > 1 ? 1u : 0u));
       if (p.length > 1) PutVarint32(&enc, p.length);
+      long_tokens |= p.length > 1;
       prev = p.position;
     }
   }
-  return m.AppendPosting(doc, freq, enc, norm);
+  return m.AppendPosting(doc, freq, enc, norm, long_tokens);
 }
 
 Status SegmentWriter::AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
@@ -559,6 +565,7 @@ Status SegmentWriter::AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
                                         std::uint32_t norm) {
   Impl& m = *impl_;
   QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
+  bool long_tokens = false;
   if (m.has_positions) {
     // The checks AddPosting makes, on the encoded form; and it must be
     // exactly what AddPosting would have written.
@@ -569,6 +576,7 @@ Status SegmentWriter::AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
       if (!r.ReadVarint32(&v) || ((v & 1) && (!r.ReadVarint32(&len) || len < 2))) {
         return m.Fail(Status::Internal("positions malformed"));
       }
+      long_tokens |= (v & 1) != 0;
       position += v >> 1;
       if (position > kMaxPosition) {
         return m.Fail(Status::Internal("positions out of order or out of range"));
@@ -578,7 +586,7 @@ Status SegmentWriter::AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
   } else if (!positions.empty()) {
     return m.Fail(Status::Internal("positions for a term without positions"));
   }
-  return m.AppendPosting(doc, freq, positions, norm);
+  return m.AppendPosting(doc, freq, positions, norm, long_tokens);
 }
 
 Status SegmentWriter::FinishTerm() {
