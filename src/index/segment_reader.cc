@@ -3,11 +3,16 @@
 
 #include <zstd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
 
 #include "index/bitpack.h"
+#include "util/bits.h"
 #include "util/coding.h"
 
 namespace quarry::index {
@@ -864,16 +869,10 @@ PostingsIterator::BlockBound PostingsIterator::CurrentBound() const {
                    DecodeFixed32(e + 20), DecodeFixed32(e + 24));
 }
 
-Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
-  out->clear();
-  if (!has_positions_ || doc_ == kNoMoreDocs) return status_;
-  // Skip the positions of earlier documents of this block.
+// Finds where the current document's position entries start (*at), skipping
+// those of the earlier documents of this block.
+Status PostingsIterator::SeekPositions(std::size_t* at_out) {
   std::size_t at = pos_cursor_;
-  auto fail = [&](const char* what) {
-    status_ = Status::Corruption(seg_->pos_name() + ": " + what + " at offset " +
-                                 std::to_string(info_.pos_offset + at));
-    return status_;
-  };
   if (!freqs_ready_) {
     DecodeFreqs();
     if (!status_.ok()) return status_;
@@ -882,58 +881,90 @@ Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
     at = cur_pos_start_;  // positions of the current document, again
     pos_cursor_idx_ = idx_;
   }
-  {
-    // Skip the entries of the documents in between by scanning bytes: an
-    // entry is a varint whose lowest bit says a length varint follows. (The
-    // skipped bytes are not validated here; Check() decodes every entry.)
-    std::uint64_t n = 0;
-    for (; pos_cursor_idx_ < idx_; ++pos_cursor_idx_) n += freqs_[pos_cursor_idx_];
-    const auto* base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
-    const std::uint8_t* p = base + std::min(at, pos_bytes_.size());
-    const std::uint8_t* const end = base + pos_bytes_.size();
-    while (n > 0) {
-      // Eight bytes at a time while no entry in them carries a length: each
-      // byte with its top bit clear then ends one entry. Entry starts are
-      // the first byte and each byte after an end; a start whose lowest bit
-      // is set has a length varint after it (then one entry is skipped
-      // byte by byte).
-      if (end - p >= 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p, 8);
-        const std::uint64_t ends = ~w & 0x8080808080808080ull;
-        const std::uint64_t starts = ((ends >> 7) << 8) | 1u;
-        if ((w & starts & 0x0101010101010101ull) == 0) {
-          const auto count = static_cast<std::uint64_t>(std::popcount(ends));
-          std::uint64_t e = ends;
-          if (count > n) {
-            for (std::uint64_t k = 1; k < n; ++k) e &= e - 1;  // the n-th end
-            p += std::countr_zero(e) / 8 + 1;
-            n = 0;
-          } else {  // count >= 1: a varint has at most 5 bytes
-            p += (63 - std::countl_zero(e)) / 8 + 1;
-            n -= count;
-          }
-          continue;
-        }
+  // Skip the entries of the documents in between by scanning bytes: an
+  // entry is a varint whose lowest bit says a length varint follows. (The
+  // skipped bytes are not validated here; Check() decodes every entry.)
+  std::uint64_t n = 0;
+  for (; pos_cursor_idx_ < idx_; ++pos_cursor_idx_) n += freqs_[pos_cursor_idx_];
+  const auto* base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
+  const std::uint8_t* p = base + std::min(at, pos_bytes_.size());
+  const std::uint8_t* const end = base + pos_bytes_.size();
+#if defined(__SSE2__)
+  if (!info_.long_tokens) {
+    // No entry of this term carries a length: every byte with its top bit
+    // clear ends one entry. Sixteen bytes at a time.
+    while (n > 0 && end - p >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      std::uint64_t ends = ~static_cast<std::uint64_t>(_mm_movemask_epi8(v)) & 0xFFFF;
+      const auto count = static_cast<std::uint64_t>(util::PopCount64(ends));
+      if (count < n) {
+        n -= count;
+        p += 16;
+        continue;
       }
-      if (p == end) return fail("truncated positions");
-      std::uint8_t b = *p++;
-      const bool has_length = b & 1;
-      while (b & 0x80) {
-        if (p == end) return fail("truncated positions");
-        b = *p++;
-      }
-      if (has_length) {
-        do {
-          if (p == end) return fail("truncated positions");
-          b = *p++;
-        } while (b & 0x80);
-      }
-      --n;
+      for (std::uint64_t k = 1; k < n; ++k) ends &= ends - 1;  // the n-th end
+      p += std::countr_zero(ends) + 1;
+      n = 0;
     }
-    at = static_cast<std::size_t>(p - base);
   }
+#endif
+  while (n > 0) {
+    // Eight bytes at a time while no entry in them carries a length: each
+    // byte with its top bit clear then ends one entry. Entry starts are
+    // the first byte and each byte after an end; a start whose lowest bit
+    // is set has a length varint after it (then one entry is skipped
+    // byte by byte).
+    if (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      const std::uint64_t ends = ~w & 0x8080808080808080ull;
+      const std::uint64_t starts = ((ends >> 7) << 8) | 1u;
+      if ((w & starts & 0x0101010101010101ull) == 0) {
+        const auto count = static_cast<std::uint64_t>(util::PopCountByteTops(ends));
+        std::uint64_t e = ends;
+        if (count > n) {
+          for (std::uint64_t k = 1; k < n; ++k) e &= e - 1;  // the n-th end
+          p += std::countr_zero(e) / 8 + 1;
+          n = 0;
+        } else {  // count >= 1: a varint has at most 5 bytes
+          p += (63 - std::countl_zero(e)) / 8 + 1;
+          n -= count;
+        }
+        continue;
+      }
+    }
+    if (p == end) return PositionsFail("truncated positions", static_cast<std::size_t>(p - base));
+    std::uint8_t b = *p++;
+    const bool has_length = b & 1;
+    while (b & 0x80) {
+      if (p == end) return PositionsFail("truncated positions", static_cast<std::size_t>(p - base));
+      b = *p++;
+    }
+    if (has_length) {
+      do {
+        if (p == end) return PositionsFail("truncated positions", static_cast<std::size_t>(p - base));
+        b = *p++;
+      } while (b & 0x80);
+    }
+    --n;
+  }
+  at = static_cast<std::size_t>(p - base);
   cur_pos_start_ = at;
+  *at_out = at;
+  return Status::OK();
+}
+
+Status PostingsIterator::PositionsFail(const char* what, std::size_t at) {
+  status_ = Status::Corruption(seg_->pos_name() + ": " + what + " at offset " +
+                               std::to_string(info_.pos_offset + at));
+  return status_;
+}
+
+Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
+  out->clear();
+  if (!has_positions_ || doc_ == kNoMoreDocs) return status_;
+  std::size_t at = 0;
+  QUARRY_RETURN_IF_ERROR(SeekPositions(&at));
   std::uint32_t p = 0;
   // Each entry takes at least one byte: never reserve beyond what exists.
   out->reserve(std::min<std::size_t>(freqs_[idx_], pos_bytes_.size() - std::min(at, pos_bytes_.size())));
@@ -941,11 +972,175 @@ Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
     std::uint32_t v, len = 1;
     if (!GetVarint32(pos_bytes_, &at, &v) ||
         ((v & 1) && (!GetVarint32(pos_bytes_, &at, &len) || len < 2))) {
-      return fail("bad position");
+      return PositionsFail("bad position", at);
     }
-    if ((v >> 1) > UINT32_MAX - p) return fail("position overflow");
+    if ((v >> 1) > UINT32_MAX - p) return PositionsFail("position overflow", at);
     p += v >> 1;
     out->push_back({p, len});
+  }
+  pos_cursor_ = at;
+  pos_cursor_idx_ = idx_ + 1;
+  return Status::OK();
+}
+
+Status PostingsIterator::PositionBits(std::uint64_t bits[4], bool* fits) {
+  bits[0] = bits[1] = bits[2] = bits[3] = 0;
+  *fits = true;
+  const std::uint32_t n = has_positions_ && doc_ != kNoMoreDocs ? freq() : 0;
+  if (n == 0) return status_;
+  std::size_t at = 0;
+  QUARRY_RETURN_IF_ERROR(SeekPositions(&at));
+  const auto* const base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
+  const std::uint8_t* s = base + at;
+  const std::uint8_t* const end = base + pos_bytes_.size();
+  std::uint64_t b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  // Sets the bit of position q (none when q >= 256), without a branch.
+  auto set = [&](std::uint64_t q) {
+    const std::uint64_t bit = std::uint64_t{1} << (q & 63);
+    const std::uint64_t word = q >> 6;
+    b0 |= word == 0 ? bit : 0;
+    b1 |= word == 1 ? bit : 0;
+    b2 |= word == 2 ? bit : 0;
+    b3 |= word == 3 ? bit : 0;
+  };
+  std::uint64_t p = 0;
+  std::uint32_t i = 0;
+  bool ok = true;
+  while (i < n) {
+    // Up to eight one-byte entries without lengths: no byte has its top
+    // (continuation) or lowest (length) bit set. Bytes past the entries
+    // are masked to gaps of 0, which set the last bit again.
+    if (end - s >= 8) {
+      const std::uint32_t r = std::min<std::uint32_t>(n - i, 8);
+      std::uint64_t w;
+      std::memcpy(&w, s, 8);
+      if (r < 8) w &= (std::uint64_t{1} << (8 * r)) - 1;
+      if ((w & 0x8181818181818181ull) == 0) {
+        for (int k = 0; k < 8; ++k) {
+          p += (w >> (8 * k + 1)) & 0x3f;
+          set(p);
+        }
+        s += r;
+        i += r;
+        if (p >= 256) {
+          ok = false;
+          break;
+        }
+        continue;
+      }
+    }
+    std::size_t off = static_cast<std::size_t>(s - base);
+    std::uint32_t v;
+    if (!GetVarint32(pos_bytes_, &off, &v)) return PositionsFail("bad position", off);
+    s = base + off;
+    p += v >> 1;
+    ++i;
+    if ((v & 1) || p >= 256) {  // a longer token, or past the bitmap
+      ok = false;
+      break;
+    }
+    set(p);
+  }
+  if (!ok) {
+    *fits = false;
+    pos_cursor_ = cur_pos_start_;  // the next call starts over at this document
+    pos_cursor_idx_ = idx_;
+    return Status::OK();
+  }
+  bits[0] = b0;
+  bits[1] = b1;
+  bits[2] = b2;
+  bits[3] = b3;
+  pos_cursor_ = static_cast<std::size_t>(s - base);
+  pos_cursor_idx_ = idx_ + 1;
+  return Status::OK();
+}
+
+Status PostingsIterator::FindAnyPosition(const std::uint32_t* targets, std::size_t count,
+                                         bool* found, bool* unit) {
+  *found = false;
+  *unit = true;
+  const std::uint32_t n = has_positions_ && doc_ != kNoMoreDocs ? freq() : 0;
+  if (n == 0 || count == 0) return status_;
+  std::size_t at = 0;
+  QUARRY_RETURN_IF_ERROR(SeekPositions(&at));
+  const std::uint32_t* const targets_end = targets + count;
+  std::uint64_t p = 0;
+  std::uint32_t i = 0;
+  for (; i < n; ++i) {
+    std::uint32_t v;
+    if (at < pos_bytes_.size() && static_cast<std::uint8_t>(pos_bytes_[at]) < 0x80) {
+      v = static_cast<std::uint8_t>(pos_bytes_[at++]);
+    } else if (!GetVarint32(pos_bytes_, &at, &v)) {
+      return PositionsFail("bad position", at);
+    }
+    if (v & 1) {
+      *unit = false;
+      break;
+    }
+    p += v >> 1;
+    while (*targets < p) {
+      if (++targets == targets_end) break;
+    }
+    if (targets == targets_end) break;
+    if (*targets == p) {
+      *found = true;
+      break;
+    }
+  }
+  if (*unit && i + 1 >= n) {
+    // Every entry was read (the loop ran out, or stopped after the last
+    // one): the next document's entries start here.
+    pos_cursor_ = at;
+    pos_cursor_idx_ = idx_ + 1;
+  } else {
+    pos_cursor_ = cur_pos_start_;  // stopped early: the next call starts over here
+    pos_cursor_idx_ = idx_;
+  }
+  return Status::OK();
+}
+
+Status PostingsIterator::UnitPositions(std::vector<std::uint32_t>* out, bool* unit) {
+  *unit = true;
+  const std::uint32_t n = has_positions_ && doc_ != kNoMoreDocs ? freq() : 0;
+  out->resize(n);  // never larger than the document's frequency (<= its length)
+  if (n == 0) {
+    out->clear();
+    return status_;
+  }
+  std::size_t at = 0;
+  QUARRY_RETURN_IF_ERROR(SeekPositions(&at));
+  const auto* base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
+  const std::size_t size = pos_bytes_.size();
+  std::uint32_t* dst = out->data();
+  std::uint32_t p = 0;
+  std::uint32_t i = 0;
+  // Eight one-byte entries without lengths at a time: no byte has its top
+  // (continuation) or lowest (length) bit set. The position cannot
+  // overflow: the eight gaps add up to at most 8 * 63.
+  while (n - i >= 8 && size - at >= 8 && p <= UINT32_MAX - 8 * 63) {
+    std::uint64_t w;
+    std::memcpy(&w, base + at, 8);
+    if ((w & 0x8181818181818181ull) != 0) break;
+    for (int k = 0; k < 8; ++k) {
+      p += static_cast<std::uint32_t>(w >> (8 * k + 1)) & 0x3f;
+      dst[i + static_cast<std::uint32_t>(k)] = p;
+    }
+    i += 8;
+    at += 8;
+  }
+  for (; i < n; ++i) {
+    std::uint32_t v;
+    if (!GetVarint32(pos_bytes_, &at, &v)) return PositionsFail("bad position", at);
+    if (v & 1) {
+      *unit = false;  // a token longer than one position: the caller falls back
+      pos_cursor_ = cur_pos_start_;  // Positions() starts over at this document
+      pos_cursor_idx_ = idx_;
+      return Status::OK();
+    }
+    if ((v >> 1) > UINT32_MAX - p) return PositionsFail("position overflow", at);
+    p += v >> 1;
+    dst[i] = p;
   }
   pos_cursor_ = at;
   pos_cursor_idx_ = idx_ + 1;

@@ -95,6 +95,21 @@ class PostingsIterator {
   }
   // The positions of the current document (cleared first).
   Status Positions(std::vector<PosEntry>* out);
+  // The positions alone, when no token of the current document is longer
+  // than one position: *unit says so; when false, *out is unspecified and
+  // Positions() still works for this document.
+  Status UnitPositions(std::vector<std::uint32_t>* out, bool* unit);
+  // The positions as a bitmap of [0, 256), when every token of the current
+  // document is one position long and every position is below 256: *fits
+  // says so; when false, the bits are unspecified and the other two calls
+  // still work for this document.
+  Status PositionBits(std::uint64_t bits[4], bool* fits);
+  // Whether some position of the current document is one of `targets`
+  // (sorted ascending), reading entries only up to the first such one.
+  // *unit false: a token of the document is longer than one position
+  // (nothing decided; the other calls still work for this document).
+  Status FindAnyPosition(const std::uint32_t* targets, std::size_t count, bool* found,
+                         bool* unit);
   // Corruption found while iterating, or OK.
   const Status& status() const { return status_; }
 
@@ -124,6 +139,8 @@ class PostingsIterator {
   std::uint32_t NextSlow();
   std::uint32_t AdvanceSlow(std::uint32_t target);
   std::uint32_t Fail(const std::string& what, std::uint64_t offset);
+  Status SeekPositions(std::size_t* at);
+  Status PositionsFail(const char* what, std::size_t at);
 
   const SegmentReader* seg_;
   TermInfo info_;

@@ -2,8 +2,10 @@
 #include "search/scorer.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstdio>
+#include <limits>
+
+#include "util/bits.h"
 
 namespace quarry::search {
 namespace {
@@ -103,21 +105,98 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
   }
 }
 
+void LengthBound::Compute(std::uint32_t freq) {
+  const double theta = theta_;
+  auto ok = [&](double len) {
+    return Competitive(bm25_->Score(static_cast<double>(freq), len), theta);
+  };
+  double best = -1;
+  if (ok(0)) {
+    // ok(lo) holds; lengths past hi do not matter (norms are 32-bit).
+    std::uint64_t lo = 0, hi = std::uint64_t{UINT32_MAX} + 1;
+    // Solving Score(f, L) = theta for L gives a guess; the tests around
+    // it settle the rounding (the threshold changes often while the
+    // results fill up, so this is worth more than a plain search).
+    const double f = static_cast<double>(freq);
+    if (bm25_->kdl > 0 && theta > 0) {
+      const double guess = (bm25_->weight * f / theta - f - bm25_->kconst) / bm25_->kdl;
+      if (guess >= 0 && guess < static_cast<double>(UINT32_MAX) - 2) {
+        const auto g = static_cast<std::uint64_t>(guess);
+        if (ok(static_cast<double>(g))) {
+          lo = g;
+          if (!ok(static_cast<double>(g + 1))) hi = g + 1;
+        } else {
+          hi = g;
+          if (g > 0 && ok(static_cast<double>(g - 1))) lo = g - 1;
+        }
+      }
+    }
+    while (hi - lo > 1) {
+      const std::uint64_t mid = lo + (hi - lo) / 2;
+      if (ok(static_cast<double>(mid))) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    best = static_cast<double>(lo);
+  }
+  max_len_[freq] = best;
+  theta_of_[freq] = theta;
+}
+
+bool ConjunctionScorer::SetFilter(const TermScorer* on, LengthBound* filter) {
+  for (std::size_t i = 0; i < terms_.size(); ++i) {
+    if (terms_[i] == on) {
+      filter_ = filter;
+      filter_on_ = i;
+      scan_leapfrog_ = leapfrog_;
+      return true;
+    }
+  }
+  return false;
+}
+
+void ConjunctionScorer::ChooseMode() {
+  // Measured on enwiki phrases: testing the shortest list's documents first
+  // wins when the filter passes fewer than 1 in 8 of them.
+  constexpr std::uint64_t kWindow = 512;
+  if (filter_on_ != 0 || scan_leapfrog_ || filter_->tests() < kWindow) return;
+  const bool lf = filter_->passes() * 8 < filter_->tests();
+  filter_->ResetCounts();
+  if (lf != leapfrog_) {
+    // Called between documents, when every list sits on the last document
+    // served (or before it): either mode can go on from the target.
+    leapfrog_ = lf;
+    buf_pos_ = buf_len_ = 0;
+    resume_ = 0;
+  }
+}
+
 std::uint32_t ConjunctionScorer::DoNextTerms(std::uint32_t target) {
   const std::size_t n = postings_.size();
   index::PostingsIterator& a = *postings_[0];
   std::uint32_t d = kNoMoreDocs;
+  if (filter_ != nullptr) ChooseMode();
   if (leapfrog_) {
     // Lists of very different lengths: each document of the shortest list
     // is looked up in the others (skip entries, then the decoded block),
     // instead of scanning whole blocks of the long ones.
     d = a.Advance(target);
     while (d != kNoMoreDocs) {
+      if (Filtered(0, d)) {
+        d = a.Next();
+        continue;
+      }
       std::size_t i = 1;
       for (; i < n; ++i) {
         const std::uint32_t x = postings_[i]->Advance(d);
         if (x != d) {
           d = x == kNoMoreDocs ? kNoMoreDocs : a.Advance(x);
+          break;
+        }
+        if (Filtered(i, d)) {
+          d = a.Next();
           break;
         }
       }
@@ -133,12 +212,19 @@ std::uint32_t ConjunctionScorer::DoNextTerms(std::uint32_t target) {
         d = buf_docs_[k];
         a.MoveTo(buf_ia_[k]);
         b.MoveTo(buf_ib_[k]);
+        if (Filtered(0, d) || Filtered(1, d)) continue;
         std::size_t i = 2;
         std::uint32_t x = d;
+        bool rejected = false;
         for (; i < n; ++i) {
           x = postings_[i]->Advance(d);
           if (x != d) break;
+          if (Filtered(i, d)) {
+            rejected = true;
+            break;
+          }
         }
+        if (rejected) continue;
         if (i == n) break;
         if (x == kNoMoreDocs) {
           d = kNoMoreDocs;
@@ -242,7 +328,7 @@ bool DisjunctionScorer::CountByBitmap(std::uint32_t max_doc, const index::Delete
   }
   ClearDeleted(del, &bits);
   std::uint64_t c = 0;
-  for (std::uint64_t w : bits) c += static_cast<std::uint64_t>(std::popcount(w));
+  for (std::uint64_t w : bits) c += static_cast<std::uint64_t>(util::PopCount64(w));
   doc_ = kNoMoreDocs;
   *count = c;
   return true;
@@ -432,11 +518,29 @@ PhraseScorer::PhraseScorer(std::unique_ptr<Scorer> approx, std::vector<Word> wor
     : approx_(std::move(approx)), words_(std::move(words)), near_(near), slop_(slop),
       bm25_(bm25), seg_(seg), label_(std::move(label)) {
   pos_.resize(words_.size());
+  upos_.resize(words_.size());
   here_.resize(words_.size());
   ends_.resize(words_.size() + 1);
   unit_words_ = !near_ && slop_ == 0;
   for (const Word& w : words_) {
     unit_words_ = unit_words_ && w.alts.size() == 1 && w.alts[0].terms.size() == 1;
+  }
+  if (unit_words_) {
+    // A phrase occurs at most as often per document as its first word.
+    // It occurs at most as often as word w too when no word before w has a
+    // token longer than one position (two starts could share word w's
+    // entry only through such a token). Those words' bounds all hold;
+    // the rarest of them bounds per document.
+    for (const Word& w : words_) {
+      TermScorer* t = w.alts[0].terms[0];
+      bound_terms_.push_back(t);
+      if (t->postings().info().long_tokens) break;
+    }
+    bound_term_ = bound_terms_[0];
+    for (TermScorer* t : bound_terms_) {
+      if (t->Cost() < bound_term_->Cost()) bound_term_ = t;
+    }
+    bound_ = std::make_unique<LengthBound>(bm25_, seg_);
   }
   for (std::size_t w = 0; w < words_.size(); ++w) {
     pos_[w].resize(words_[w].alts.size());
@@ -449,6 +553,19 @@ PhraseScorer::PhraseScorer(std::unique_ptr<Scorer> approx, std::vector<Word> wor
 
 double PhraseScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
   if (near_) return Scorer::BlockBound(target, up_to);
+  if (!bound_terms_.empty()) {
+    // Every bounding word's block bound holds: the least of them.
+    double best = std::numeric_limits<double>::infinity();
+    std::uint32_t last = kLastDoc;
+    for (TermScorer* t : bound_terms_) {
+      const index::PostingsIterator::BlockBound b = t->postings().ShallowBound(target);
+      best = std::min(best, std::max(bm25_->PairBound(b.freq[0], b.norm[0]),
+                                     bm25_->PairBound(b.freq[1], b.norm[1])));
+      last = std::min(last, b.last_doc);
+    }
+    *up_to = last;
+    return best;
+  }
   if (words_[0].alts.size() == 1) {
     // One alternative: each of its document's (f, n) is under one pair.
     const index::PostingsIterator::BlockBound b =
@@ -469,18 +586,115 @@ double PhraseScorer::BlockBound(std::uint32_t target, std::uint32_t* up_to) {
   return bm25_->PairBound(freq, norm);
 }
 
+void PhraseScorer::SetMinCompetitive(double theta) {
+  min_competitive_ = theta;
+  if (bound_) {
+    bound_->SetThreshold(theta);
+    if (!filtering_) {
+      auto* conj = dynamic_cast<ConjunctionScorer*>(approx_.get());
+      filtering_ = conj != nullptr && conj->SetFilter(bound_term_, bound_.get());
+    }
+  }
+}
+
 std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
   while (d != kNoMoreDocs) {
     doc_ = d;
-    if (!near_ && min_competitive_ > -1e300) {
+    if (!near_ && !filtering_ && min_competitive_ > -1e300) {
       // Bound this document's score before reading any position.
       std::uint64_t bound_freq = 0;
-      for (const Alt& alt : words_[0].alts) {
-        if (alt.conj->doc() == d) bound_freq += alt.terms[0]->freq();
+      if (bound_term_ != nullptr) {
+        bound_freq = bound_term_->postings().freq();  // on d, as every word is
+      } else {
+        for (const Alt& alt : words_[0].alts) {
+          if (alt.conj->doc() == d) bound_freq += alt.terms[0]->freq();
+        }
       }
       const double bound = bm25_->Score(static_cast<double>(bound_freq), bm25_->Length(*seg_, d));
       if (!Competitive(bound, min_competitive_)) {
         pruned_ = true;
+        d = approx_->Next();
+        continue;
+      }
+    }
+    if (count_only_ && unit_words_ && words_.size() == 2) {
+      // Counting two-word phrases: the positions of the word with fewer
+      // entries on the document, then the other word's entries only up to
+      // the first that continues one of them.
+      index::PostingsIterator& a = words_[0].alts[0].terms[0]->postings();
+      index::PostingsIterator& b = words_[1].alts[0].terms[0]->postings();
+      const bool a_short = a.freq() <= b.freq();
+      bool unit = true, found = false;
+      Status s = (a_short ? a : b).UnitPositions(&upos_[0], &unit);
+      if (s.ok() && unit) {
+        std::vector<std::uint32_t>& targets = upos_[1];
+        targets.clear();
+        for (std::uint32_t p : upos_[0]) {
+          if (a_short) {
+            if (p < UINT32_MAX) targets.push_back(p + 1);
+          } else if (p > 0) {
+            targets.push_back(p - 1);
+          }
+        }
+        s = (a_short ? b : a).FindAnyPosition(targets.data(), targets.size(), &found, &unit);
+      }
+      if (!s.ok()) {
+        if (status_.ok()) status_ = s;
+        return doc_ = kNoMoreDocs;
+      }
+      if (unit) {
+        if (found) {
+          freq_ = 1;
+          return doc_;
+        }
+        d = approx_->Next();
+        continue;
+      }
+    }
+    if (unit_words_ && words_.size() <= 64) {
+      // Short documents: each word's positions as a bitmap of [0, 256),
+      // shifted back by the word's place in the phrase and ANDed; the set
+      // bits are the starts of the phrase.
+      std::uint64_t acc[4] = {~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0},
+                              ~std::uint64_t{0}};
+      bool fits = true;
+      for (std::size_t w = 0; w < words_.size() && fits; ++w) {
+        std::uint64_t b[4];
+        Status s = words_[w].alts[0].terms[0]->postings().PositionBits(b, &fits);
+        if (!s.ok()) {
+          if (status_.ok()) status_ = s;
+          return doc_ = kNoMoreDocs;
+        }
+        const unsigned sh = static_cast<unsigned>(w);
+        if (sh == 0) {
+          for (int k = 0; k < 4; ++k) acc[k] &= b[k];
+        } else {
+          for (int k = 0; k < 3; ++k) acc[k] &= (b[k] >> sh) | (b[k + 1] << (64 - sh));
+          acc[3] &= b[3] >> sh;
+        }
+      }
+      if (fits) {
+        freq_ = 0;
+        for (std::uint64_t a : acc) freq_ += static_cast<std::uint32_t>(util::PopCount64(a));
+        if (freq_ > 0) return doc_;
+        d = approx_->Next();
+        continue;
+      }
+      // A word did not fit: the words before it are read again below.
+    }
+    if (unit_words_) {
+      // Positions alone, while no token is longer than one position.
+      bool unit = true;
+      for (std::size_t w = 0; w < words_.size() && unit; ++w) {
+        Status s = words_[w].alts[0].terms[0]->postings().UnitPositions(&upos_[w], &unit);
+        if (!s.ok()) {
+          if (status_.ok()) status_ = s;
+          return doc_ = kNoMoreDocs;
+        }
+      }
+      if (unit) {
+        freq_ = UnitFrequency();
+        if (freq_ > 0) return doc_;
         d = approx_->Next();
         continue;
       }
@@ -577,22 +791,44 @@ bool PhraseScorer::MatchFrom(std::size_t w, std::uint32_t start, std::uint32_t b
 }
 
 std::uint32_t PhraseScorer::UnitFrequency() {
-  // Word w must sit at exactly s + w: one merge pass over the lists.
+  // Word w must sit at exactly s + w: one merge pass over the lists (the
+  // documents whose positions fit a bitmap never get here).
   const std::size_t n = words_.size();
-  cursor_.assign(n, 0);
-  const std::vector<index::PosEntry>& first = pos_[0][0][0];
+  if (n == 2) {
+    const std::vector<std::uint32_t>& first = upos_[0];
+    const std::vector<std::uint32_t>& second = upos_[1];
+    std::uint32_t freq = 0;
+    std::size_t i = 0, j = 0;
+    while (i < first.size() && j < second.size()) {
+      const std::uint64_t a = std::uint64_t{first[i]} + 1;
+      const std::uint32_t b = second[j];
+      if (a == b) {
+        ++freq;
+        if (count_only_) return freq;
+        const std::uint32_t start = first[i];
+        while (i < first.size() && first[i] == start) ++i;  // distinct starts
+        ++j;
+      } else {
+        i += a < b;
+        j += b < a;
+      }
+    }
+    return freq;
+  }
+  const std::vector<std::uint32_t>& first = upos_[0];
   std::uint32_t freq = 0;
+  cursor_.assign(n, 0);
   for (std::size_t i = 0; i < first.size(); ++i) {
-    const std::uint32_t s = first[i].position;
-    if (i > 0 && first[i - 1].position == s) continue;
+    const std::uint32_t s = first[i];
+    if (i > 0 && first[i - 1] == s) continue;
     bool ok = true;
     for (std::size_t w = 1; w < n && ok; ++w) {
-      const std::vector<index::PosEntry>& list = pos_[w][0][0];
+      const std::vector<std::uint32_t>& list = upos_[w];
       const std::uint64_t t = std::uint64_t{s} + w;
       std::size_t& c = cursor_[w];
-      while (c < list.size() && list[c].position < t) ++c;
+      while (c < list.size() && list[c] < t) ++c;
       if (c == list.size()) return freq;  // later starts cannot match either
-      ok = list[c].position == t;
+      ok = list[c] == t;
     }
     freq += ok;
     if (ok && count_only_) return freq;
@@ -601,18 +837,6 @@ std::uint32_t PhraseScorer::UnitFrequency() {
 }
 
 std::uint32_t PhraseScorer::Frequency() {
-  if (unit_words_) {
-    bool unit = true;  // every token on this document is one position long
-    for (std::size_t w = 0; w < words_.size() && unit; ++w) {
-      for (const index::PosEntry& e : pos_[w][0][0]) {
-        if (e.length != 1) {
-          unit = false;
-          break;
-        }
-      }
-    }
-    if (unit) return UnitFrequency();
-  }
   // Candidate starts: positions of the first terms of word 0.
   std::vector<std::uint32_t>& starts = starts_;
   starts.clear();

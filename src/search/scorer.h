@@ -19,6 +19,7 @@
 #ifndef QUARRY_SRC_SEARCH_SCORER_H_
 #define QUARRY_SRC_SEARCH_SCORER_H_
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -117,6 +118,52 @@ inline bool Competitive(double bound, double threshold) {
   return bound + std::abs(bound) * 1e-9 > threshold;
 }
 
+// A per-document bound test: could a document with this frequency (of the
+// term the bound is built on) and this field length score above the
+// threshold? BM25 falls as the length grows, so the answer is "length <=
+// the longest competitive length at that frequency", kept per frequency
+// and recomputed (a binary search with the very Score() and Competitive()
+// a direct test would use) when the threshold has changed. One norm lookup
+// and one comparison per document instead of a division.
+class LengthBound {
+ public:
+  LengthBound(const Bm25* bm25, const index::SegmentReader* seg) : bm25_(bm25), seg_(seg) {
+    std::fill_n(theta_of_, kCap, -1e300);
+  }
+  void SetThreshold(double theta) { theta_ = theta; }
+  bool Pass(std::uint32_t freq, std::uint32_t doc) {
+    const double len = bm25_->Length(*seg_, doc);
+    bool ok;
+    if (freq < kCap) {
+      if (theta_of_[freq] != theta_) Compute(freq);
+      ok = len <= max_len_[freq];
+    } else {
+      ok = Competitive(bm25_->Score(freq, len), theta_);
+    }
+    rejected_ |= !ok;
+    ++tests_;
+    passes_ += ok;
+    return ok;
+  }
+  // True once Pass() said no.
+  bool rejected() const { return rejected_; }
+  // Tests and passes since the last ResetCounts().
+  std::uint64_t tests() const { return tests_; }
+  std::uint64_t passes() const { return passes_; }
+  void ResetCounts() { tests_ = passes_ = 0; }
+
+ private:
+  static constexpr std::uint32_t kCap = 64;
+  void Compute(std::uint32_t freq);
+  const Bm25* bm25_;
+  const index::SegmentReader* seg_;
+  double theta_ = -1e300;
+  bool rejected_ = false;
+  std::uint64_t tests_ = 0, passes_ = 0;
+  double max_len_[kCap];   // -1: no length is competitive
+  double theta_of_[kCap];  // the threshold max_len_ was computed for
+};
+
 class TermScorer final : public Scorer {
  public:
   TermScorer(const index::SegmentReader* seg, std::string_view key,
@@ -195,9 +242,19 @@ class ConjunctionScorer final : public Scorer {
   // a conjunction or was started (then iterate); afterwards it is exhausted.
   bool CountByBitmap(std::uint32_t max_doc, const index::DeleteSet* del,
                      std::uint64_t* count);
+  // From now on, skips documents where `filter` rejects the frequency of
+  // `on` (one of the children, a TermScorer), tested as soon as `on` sits
+  // on the document, before the remaining children are moved. Only for a
+  // conjunction of terms; returns false (nothing changes) otherwise.
+  bool SetFilter(const TermScorer* on, LengthBound* filter);
 
  private:
   std::uint32_t DoNext(std::uint32_t target);
+  // Does the filter let the current document through (true without one)?
+  // `i`: the index in postings_ of the list just moved onto it.
+  bool Filtered(std::size_t i, std::uint32_t d) {
+    return i == filter_on_ && !filter_->Pass(postings_[i]->freq(), d);
+  }
   std::uint32_t DoNextTerms(std::uint32_t target);
   std::vector<std::unique_ptr<Scorer>> children_;  // clause order
   std::vector<Scorer*> by_cost_;
@@ -216,6 +273,17 @@ class ConjunctionScorer final : public Scorer {
   // The two shortest lists differ by more than kScanCommonMaxSkew: look the
   // shortest one's documents up instead of scanning blocks.
   bool leapfrog_ = false;
+  // SetFilter's test, and the index in postings_ it applies to (none:
+  // past the end).
+  LengthBound* filter_ = nullptr;
+  std::size_t filter_on_ = SIZE_MAX;
+  // With a filter on the shortest list, the mode follows the filter's pass
+  // rate, measured over windows of tests: when it rejects most documents,
+  // testing each document of the shortest list first (leap-frogging only
+  // from those that pass) beats scanning both lists; scan_leapfrog_ keeps
+  // the mode chosen without a filter.
+  bool scan_leapfrog_ = false;
+  void ChooseMode();
   // Set when every child is a term of the same field: the children in
   // clause order, scored with one field-length lookup.
   std::vector<TermScorer*> same_field_;
@@ -332,8 +400,8 @@ class PhraseScorer final : public Scorer {
   // bound the phrase's score; the same holds per document, which lets
   // Confirm() skip candidates below the threshold without reading positions.
   double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
-  void SetMinCompetitive(double theta) override { min_competitive_ = theta; }
-  bool Pruned() const override { return pruned_; }
+  void SetMinCompetitive(double theta) override;
+  bool Pruned() const override { return pruned_ || (bound_ && bound_->rejected()); }
   void CountOnly() override { count_only_ = true; }
   std::uint64_t Cost() const override { return approx_->Cost(); }
   Explanation Explain() override;
@@ -345,8 +413,9 @@ class PhraseScorer final : public Scorer {
  private:
   std::uint32_t Confirm(std::uint32_t d);
   std::uint32_t Frequency();
-  // Frequency() when every word is one term and every token on the document
-  // is one position long (most exact phrases): a linear merge.
+  // The frequency when every word is one term and every token on the
+  // document is one position long (most exact phrases): a linear merge of
+  // upos_.
   std::uint32_t UnitFrequency();
   bool MatchFrom(std::size_t w, std::uint32_t start, std::uint32_t budget);
   bool AltEnds(std::size_t w, std::size_t a, std::size_t t, std::uint32_t p,
@@ -366,12 +435,25 @@ class PhraseScorer final : public Scorer {
   // says whether the alternative is on the document.
   std::vector<std::vector<std::vector<std::vector<index::PosEntry>>>> pos_;
   std::vector<std::vector<char>> here_;
+  // Exact phrases of one-term words: each word's positions on the current
+  // document, when all of them are one position long.
+  std::vector<std::vector<std::uint32_t>> upos_;
   // Scratch (kept to avoid allocating per document): candidate starts, and
   // the ends of word w's alternatives while MatchFrom(w) runs.
   std::vector<std::uint32_t> starts_;
   std::vector<std::vector<std::uint32_t>> ends_;
   std::vector<std::size_t> cursor_;
   bool unit_words_ = false;  // exact phrase of single-term words
+  // Once a threshold is set, exact phrases of one-term words hand the
+  // per-document bound to their conjunction (SetFilter), which tests it
+  // before moving the other words' lists.
+  std::unique_ptr<LengthBound> bound_;
+  bool filtering_ = false;
+  // Exact phrases of one-term words: the words whose frequency bounds the
+  // phrase's (the first, and each later one while no word before it has
+  // tokens longer than one position), and the rarest of them.
+  std::vector<TermScorer*> bound_terms_;
+  TermScorer* bound_term_ = nullptr;
   bool count_only_ = false;  // frequency 1 at the first occurrence
   Status status_;
 };

@@ -407,6 +407,194 @@ TEST(Postings, PositionsAfterSkippedDocuments) {
   }
 }
 
+// The phrase readers (UnitPositions, PositionBits, FindAnyPosition) against
+// Positions(), in any order and any number of times per document, after
+// skipping documents: with and without tokens longer than one position (the
+// dictionary's flag, and the 16-byte skip only without them), positions
+// below and past 256, one-byte and multi-byte gaps; written directly and
+// through the encoded path.
+TEST(Postings, PositionReadersAgree) {
+  std::mt19937 rng(31);
+  Lists lists;
+  for (int t = 0; t < 8; ++t) {
+    std::vector<Posting> list = RandomList(rng, 300 + 200 * t, 4000, true);
+    for (Posting& p : list) {
+      if (p.freq > 300) {  // keep lists small; long documents come from gaps
+        p.freq = 300;
+        p.positions.resize(300);
+      }
+      std::uint32_t at = static_cast<std::uint32_t>(rng() % (t % 4 == 3 ? 400 : 40));
+      for (PosEntry& e : p.positions) {
+        e.position = at;
+        // t % 4: 0 small gaps, 1 gaps up to 200 (multi-byte), 2 mostly
+        // small with a rare big one, 3 start past 256.
+        const std::uint32_t gap = t % 4 == 1   ? static_cast<std::uint32_t>(rng() % 200)
+                                  : t % 4 == 2 ? (rng() % 30 == 0 ? 300u : static_cast<std::uint32_t>(rng() % 8))
+                                               : static_cast<std::uint32_t>(rng() % 6);
+        at += gap;
+      }
+      if (t < 4) {
+        for (PosEntry& e : p.positions) e.length = 1;  // no long tokens at all
+      }
+    }
+    lists["\x01" "q" + std::to_string(t)] = std::move(list);
+  }
+  for (bool encoded : {false, true}) {
+    SCOPED_TRACE(encoded ? "encoded" : "direct");
+    auto dir = store::NewMemoryDirectory();
+    auto seg = WriteAndOpen(dir.get(), TestSchema(), 4000, lists, encoded);
+    ASSERT_NE(seg, nullptr);
+    std::vector<PosEntry> got;
+    std::vector<std::uint32_t> unit_got;
+    for (const auto& [key, postings] : lists) {
+      SCOPED_TRACE(testing::PrintToString(key));
+      auto info = seg->Find(key);
+      ASSERT_TRUE(info.ok() && info->has_value());
+      bool has_long = false;
+      for (const Posting& p : postings) {
+        for (const PosEntry& e : p.positions) has_long |= e.length > 1;
+      }
+      ASSERT_EQ((*info)->long_tokens, has_long);
+      auto it = seg->Postings(key, **info);
+      for (std::size_t i = 0; i < postings.size(); ++i) {
+        ASSERT_EQ(it.Next(), postings[i].doc);
+        if (rng() % 3 == 0) continue;  // skipped: its entries are scanned past
+        const std::vector<PosEntry>& want = postings[i].positions;
+        bool unit_doc = true, fits = true;
+        for (const PosEntry& e : want) {
+          unit_doc = unit_doc && e.length == 1;
+          fits = fits && e.position < 256;
+        }
+        const int calls = 1 + static_cast<int>(rng() % 3);
+        for (int c = 0; c < calls; ++c) {
+          const unsigned kind = static_cast<unsigned>(rng() % 4);
+          if (kind == 0) {
+            ASSERT_TRUE(it.Positions(&got).ok()) << it.status().ToString();
+            ASSERT_EQ(got.size(), want.size());
+            for (std::size_t k = 0; k < got.size(); ++k) {
+              ASSERT_EQ(got[k].position, want[k].position);
+              ASSERT_EQ(got[k].length, want[k].length);
+            }
+          } else if (kind == 1) {
+            bool unit = false;
+            ASSERT_TRUE(it.UnitPositions(&unit_got, &unit).ok());
+            ASSERT_EQ(unit, unit_doc);
+            if (unit) {
+              ASSERT_EQ(unit_got.size(), want.size());
+              for (std::size_t k = 0; k < want.size(); ++k) {
+                ASSERT_EQ(unit_got[k], want[k].position);
+              }
+            }
+          } else if (kind == 2) {
+            std::uint64_t bits[4];
+            bool ok = false;
+            ASSERT_TRUE(it.PositionBits(bits, &ok).ok());
+            ASSERT_EQ(ok, unit_doc && fits);
+            if (ok) {
+              std::uint64_t expect[4] = {0, 0, 0, 0};
+              for (const PosEntry& e : want) expect[e.position / 64] |= std::uint64_t{1} << (e.position % 64);
+              for (int k = 0; k < 4; ++k) ASSERT_EQ(bits[k], expect[k]) << "word " << k;
+            }
+          } else {
+            // Targets: some positions of the document, some not, sorted.
+            std::vector<std::uint32_t> targets;
+            const std::size_t nt = rng() % 4;
+            for (std::size_t k = 0; k < nt; ++k) {
+              if (!want.empty() && rng() % 2 == 0) {
+                targets.push_back(want[rng() % want.size()].position);
+              } else {
+                targets.push_back(static_cast<std::uint32_t>(rng() % 2000));
+              }
+            }
+            std::sort(targets.begin(), targets.end());
+            bool found = false, unit = false;
+            ASSERT_TRUE(it.FindAnyPosition(targets.data(), targets.size(), &found, &unit).ok());
+            // The model: entries in order; a long one before any decision
+            // means "not unit"; else the first entry at a target is found.
+            bool want_unit = true, want_found = false;
+            std::size_t ti = 0;
+            for (const PosEntry& e : want) {
+              if (targets.empty()) break;
+              if (e.length > 1) {
+                want_unit = false;
+                break;
+              }
+              while (ti < targets.size() && targets[ti] < e.position) ++ti;
+              if (ti == targets.size()) break;
+              if (targets[ti] == e.position) {
+                want_found = true;
+                break;
+              }
+            }
+            ASSERT_EQ(unit, want_unit);
+            if (unit) {
+              ASSERT_EQ(found, want_found);
+            }
+          }
+        }
+      }
+      ASSERT_EQ(it.Next(), kNoMoreDocs);
+    }
+  }
+}
+
+// A phrase can occur more often on a document than a later word does when
+// an earlier word has a token longer than one position: "a b" with a at 5
+// (two positions long) and at 6, b at 7 occurs twice, b once. The phrase's
+// top-k bound must then come from the first word only, though b is rarer;
+// with a threshold between the scores of frequency 1 and 2, every such
+// document must still be found. Without long tokens, b's frequency bounds
+// the phrase and the same threshold rules every document out unread.
+TEST(Postings, PhraseBoundRespectsLongTokens) {
+  for (bool long_token : {true, false}) {
+    SCOPED_TRACE(long_token ? "a has a long token" : "all tokens one position long");
+    Lists lists;
+    for (std::uint32_t d = 0; d < 200; ++d) {
+      if (long_token) {
+        lists["\x01" "a"].push_back({d, {{5, 2}, {6, 1}}, 2});
+      } else {
+        lists["\x01" "a"].push_back({d, {{5, 1}, {6, 1}}, 2});
+      }
+      if (d < 50) lists["\x01" "b"].push_back({d, {{7, 1}}, 1});
+    }
+    auto dir = store::NewMemoryDirectory();
+    auto seg = WriteAndOpen(dir.get(), TestSchema(), 300, lists);
+    ASSERT_NE(seg, nullptr);
+    search::Bm25 params;
+    params.weight = 2.2;
+    params.kconst = 0.3;
+    params.kdl = 0.9;
+    params.norm_field = 0;
+    auto make = [&](const char* key) {
+      auto info = seg->Find(key);
+      EXPECT_TRUE(info.ok() && info->has_value());
+      return std::make_unique<search::TermScorer>(seg.get(), key, **info, &params, "body", key,
+                                                  false);
+    };
+    std::vector<std::unique_ptr<search::Scorer>> children;
+    children.push_back(make("\x01" "a"));
+    children.push_back(make("\x01" "b"));
+    auto* ta = static_cast<search::TermScorer*>(children[0].get());
+    auto* tb = static_cast<search::TermScorer*>(children[1].get());
+    std::vector<search::PhraseScorer::Word> words(2);
+    words[0].alts.push_back({{ta}, ta});
+    words[1].alts.push_back({{tb}, tb});
+    search::PhraseScorer phrase(std::make_unique<search::ConjunctionScorer>(std::move(children)),
+                                std::move(words), false, 0, &params, seg.get(), "a b");
+    const double one = params.Score(1, 1), two = params.Score(2, 1);
+    phrase.SetMinCompetitive((one + two) / 2);
+    std::uint32_t found = 0;
+    for (std::uint32_t d = phrase.Next(); d != kNoMoreDocs; d = phrase.Next()) {
+      ASSERT_EQ(d, found);
+      ASSERT_DOUBLE_EQ(phrase.Score(), two);
+      ++found;
+    }
+    ASSERT_TRUE(phrase.status().ok());
+    EXPECT_EQ(found, long_token ? 50u : 0u);
+    EXPECT_EQ(phrase.Pruned(), !long_token);
+  }
+}
+
 TEST(Postings, EmptyListsAndSegments) {
   auto dir = store::NewMemoryDirectory();
   auto schema = TestSchema();

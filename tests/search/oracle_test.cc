@@ -153,6 +153,96 @@ TEST(SearchOracle, SmallCorpusManySegments) { RunScenario({101, 200, 1000, 40, 4
 TEST(SearchOracle, MediumCorpusAggressiveMerging) { RunScenario({202, 400, 3, 30, 2500}); }
 TEST(SearchOracle, LargeCorpus) { RunScenario({303, 1000, 4, 160, 800}); }
 
+// Long documents over a small vocabulary, so that phrases of common words
+// match in most documents, many times, at positions past 256 (the position
+// bitmaps' limit), and over compounds (tokens longer than one position).
+// One segment, so the top-k bound filters thousands of candidates; and
+// runs of documents that make it switch between its modes: short documents
+// that repeat the two commonest words first (a high threshold early, few
+// candidates pass: test the rarest list first), then long random ones,
+// then short ones whose bound ties the threshold (most pass again: scan).
+// Phrase queries restricted to one field, so the phrase is the root that
+// hears the threshold.
+TEST(SearchOracle, LongDocumentPhrases) {
+  const std::uint64_t seed = 505;
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  oracle::CorpusOptions co;
+  co.vocabulary = 40;
+  co.max_body_words = 700;
+  co.max_title_words = 4;
+  oracle::WordSource words(rng, co);
+  Oracle o(oracle::OracleSchema());
+  auto dir = store::NewMemoryDirectory();
+  IndexWriterOptions wo;
+  wo.schema = oracle::OracleSchema();
+  auto w = IndexAccess::OpenWriter(dir, wo);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  const std::string w0 = words.words()[0], w1 = words.words()[1];
+  int next_id = 0;
+  auto add = [&](const Document& d) {
+    ASSERT_TRUE((*w)->Add(d).ok());
+    o.Add(d);
+  };
+  auto add_text = [&](const std::string& text) {
+    Document d;
+    d.id = "s" + std::to_string(next_id++);
+    d.Add("body", text);
+    add(d);
+  };
+  auto repeat = [](const std::string& a, const std::string& b) {
+    std::string t;
+    for (int k = 0; k < 30; ++k) t += a + " " + b + " ";
+    return t;
+  };
+  for (int i = 0; i < 20; ++i) add_text(repeat(w0, w1));
+  for (int i = 0; i < 1100; ++i) add(oracle::RandomDocument(rng, words, co, "d" + std::to_string(i)));
+  for (int i = 0; i < 700; ++i) {
+    add_text(repeat(w1, w0));
+  }
+  for (int i = 1100; i < 1300; ++i) {
+    add(oracle::RandomDocument(rng, words, co, "d" + std::to_string(i)));
+  }
+  ASSERT_TRUE((*w)->Commit().ok());
+  ASSERT_TRUE((*w)->ForceMerge(1).ok());
+  Engine e = OpenEngine(dir);
+  ASSERT_EQ(e.reader->Stats().segments, 1u);
+  oracle::QueryGen gen(rng, o, words);
+  std::size_t body = 0;
+  const auto& fields = o.schema().fields();
+  while (fields[body].name != "body") ++body;
+  std::size_t failures = 0, with_matches = 0;
+  const int n = 150;
+  for (int i = 0; i < n && failures < 10; ++i) {
+    Query q = Query::MatchNone();
+    const std::uint32_t slop = gen.Chance(80) ? 0 : static_cast<std::uint32_t>(gen.Pick(3));
+    if (i < 10) {
+      q = i % 2 == 0 ? Query::Phrase("body", w0 + " " + w1) : Query::Phrase("body", w1 + " " + w0);
+    } else if (gen.Chance(60)) {
+      std::vector<std::string> t = gen.TermChain(body, 2 + gen.Pick(3));
+      if (t.size() < 2) continue;
+      q = Query::TermPhrase("body", t, slop);
+    } else {
+      std::vector<std::string> t = gen.SurfaceSlice(body, 2 + gen.Pick(3));
+      if (t.size() < 2) continue;
+      std::string text;
+      for (const std::string& s : t) text += (text.empty() ? "" : " ") + s;
+      q = Query::Phrase("body", text, slop);
+    }
+    std::size_t matches = 0;
+    const std::string err = oracle::CheckQuery(*e.searcher, o, q, e.doc,
+                                               static_cast<std::size_t>(gen.Pick(20)),
+                                               1 + static_cast<std::size_t>(gen.Pick(12)), true,
+                                               &matches);
+    with_matches += matches > 0;
+    if (!err.empty()) {
+      ++failures;
+      ADD_FAILURE() << "query #" << i << ": " << q.ToString() << "\n  " << err;
+    }
+  }
+  EXPECT_GT(with_matches * 10, static_cast<std::size_t>(n) * 6);
+}
+
 // Deletions and updates after commits, with no merging: the deleted
 // documents stay in the statistics, which the oracle models; then
 // ForceMerge(1) purges them.

@@ -971,7 +971,9 @@ class WordSource {
       for (const char* s : {"Türkiye", "Turkiye", "İstanbul", "ISTANBUL", "café",
                             "naïve", "Zürich", "résumé", "resume", "Azərbaycan",
                             "2024", "3.5", "v1.2", "3,000"}) {
-        words_.insert(words_.begin() + static_cast<long>(rng_() % 60), s);
+        // Among the 60 commonest words (fewer in a small vocabulary).
+        const std::size_t at = rng_() % std::min<std::size_t>(60, words_.size() + 1);
+        words_.insert(words_.begin() + static_cast<long>(at), s);
       }
     }
     std::vector<double> w;
