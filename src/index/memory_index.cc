@@ -11,6 +11,7 @@
 
 #include "index/segment_writer.h"
 #include "util/coding.h"
+#include "util/fast_varint.h"
 
 namespace quarry::index {
 namespace {
@@ -390,12 +391,12 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
 
 namespace {
 
-// Skips `freq` position entries (DeltaFlag:varint Length:varint?) of a
-// postings stream; false if the stream ends first.
-bool SkipPositions(Reader* r, std::uint32_t freq) {
+// Skips `freq` position entries (DeltaFlag:varint Length:varint?) at *p;
+// false if the stream ends first.
+bool SkipPositions(const std::uint8_t** p, const std::uint8_t* end, std::uint32_t freq) {
   for (std::uint32_t i = 0; i < freq; ++i) {
     std::uint32_t v, len;
-    if (!r->ReadVarint32(&v) || ((v & 1) && !r->ReadVarint32(&len))) return false;
+    if (!NextVarint32(p, end, &v) || ((v & 1) && !NextVarint32(p, end, &len))) return false;
   }
   return true;
 }
@@ -449,34 +450,39 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
     const bool has_pos = KeyHasPositions(*schema_, key);
     const int norm_field = KeyNormField(*schema_, key);
     Gather(t, &stream);
-    Reader r(stream);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(stream.data());
+    const std::uint8_t* const end = p + stream.size();
     std::uint32_t doc = 0;
     bool started = false;
     for (std::uint32_t k = 0; k < t.df; ++k) {
       std::uint32_t gap, freq;
-      if (!r.ReadVarint32(&gap) || !r.ReadVarint32(&freq)) {
+      if (!NextVarint32(&p, end, &gap) || !NextVarint32(&p, end, &freq)) {
         return Status::Internal("memory index: bad postings buffer");
       }
       doc = (k == 0) ? gap - 1 : doc + gap;
-      std::string_view pos;
-      if (has_pos) {
-        const std::size_t begin = r.position();
-        if (!SkipPositions(&r, freq)) {
+      if (doc >= total) return Status::Internal("memory index: bad document number");
+      if (deleted_[doc]) {
+        if (has_pos && !SkipPositions(&p, end, freq)) {
           return Status::Internal("memory index: bad positions buffer");
         }
-        pos = std::string_view(stream).substr(begin, r.position() - begin);
+        continue;
       }
-      if (doc >= total) return Status::Internal("memory index: bad document number");
-      if (deleted_[doc]) continue;
       if (!started) {
         QUARRY_RETURN_IF_ERROR(w.StartTerm(key));
         started = true;
       }
       const std::uint32_t norm =
           norm_field >= 0 ? lengths_[static_cast<std::size_t>(norm_field)][doc] : 0;
-      QUARRY_RETURN_IF_ERROR(w.AddPostingEncoded(remap[doc], freq, pos, norm));
+      // The writer checks the positions as it copies them and says where
+      // they end (the stream does not delimit them).
+      std::size_t used;
+      QUARRY_RETURN_IF_ERROR(w.AddPostingPrefix(
+          remap[doc], freq,
+          std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)),
+          norm, &used));
+      p += used;
     }
-    if (r.remaining() != 0) return Status::Internal("memory index: bad postings buffer");
+    if (p != end) return Status::Internal("memory index: bad postings buffer");
     if (started) QUARRY_RETURN_IF_ERROR(w.FinishTerm());
   }
   std::vector<std::uint32_t> lengths;

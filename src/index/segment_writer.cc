@@ -108,6 +108,7 @@
 #include "index/bitpack.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
+#include "util/fast_varint.h"
 
 namespace quarry::index {
 namespace {
@@ -126,8 +127,9 @@ class FileOut {
     return out;
   }
 
+  // The CRC is taken when the buffer drains (one pass over 256 KiB instead
+  // of one call per small piece): the same value.
   Status Append(std::string_view data) {
-    crc_ = Crc32cExtend(crc_, data.data(), data.size());
     offset_ += data.size();
     buf_.append(data);
     if (buf_.size() >= (256u << 10)) return Drain();
@@ -136,12 +138,12 @@ class FileOut {
 
   // Footer, sync, close.
   Status Finish() {
-    std::string foot(kFooterMagic);
-    crc_ = Crc32cExtend(crc_, foot.data(), foot.size());
-    PutFixed32(&foot, crc_);
-    buf_.append(foot);
-    offset_ += foot.size();
-    QUARRY_RETURN_IF_ERROR(Drain());
+    buf_.append(kFooterMagic);
+    offset_ += kFooterMagic.size();
+    crc_ = Crc32cExtend(crc_, buf_.data(), buf_.size());
+    PutFixed32(&buf_, crc_);
+    offset_ += 4;
+    QUARRY_RETURN_IF_ERROR(Write());
     QUARRY_RETURN_IF_ERROR(file_->Sync());
     return file_->Close();
   }
@@ -153,6 +155,10 @@ class FileOut {
   FileOut(std::string name, std::unique_ptr<store::WritableFile> f)
       : name_(std::move(name)), file_(std::move(f)) {}
   Status Drain() {
+    crc_ = Crc32cExtend(crc_, buf_.data(), buf_.size());
+    return Write();
+  }
+  Status Write() {
     Status s = file_->Append(buf_);
     buf_.clear();
     return s;
@@ -288,6 +294,29 @@ class SegmentWriter::Impl {
         (in_block > 0 && doc <= docs[in_block - 1])) {
       return Fail(Status::Internal("postings out of order"));
     }
+    return Status::OK();
+  }
+
+  // Checks the `freq` position entries at the front of `in` the way
+  // AddPosting checks its positions (each entry well-formed, a length
+  // only when above 1, positions at most kMaxPosition) and sets *length to
+  // their size in bytes.
+  Status ScanPositions(std::string_view in, std::uint32_t freq, std::size_t* length) {
+    const auto* begin = reinterpret_cast<const std::uint8_t*>(in.data());
+    const std::uint8_t* p = begin;
+    const std::uint8_t* const end = begin + in.size();
+    std::uint64_t position = 0;
+    for (std::uint32_t i = 0; i < freq; ++i) {
+      std::uint32_t v, len = 1;
+      if (!NextVarint32(&p, end, &v) || ((v & 1) && (!NextVarint32(&p, end, &len) || len < 2))) {
+        return Fail(Status::Internal("positions malformed"));
+      }
+      position += v >> 1;
+      if (position > kMaxPosition) {
+        return Fail(Status::Internal("positions out of order or out of range"));
+      }
+    }
+    *length = static_cast<std::size_t>(p - begin);
     return Status::OK();
   }
 
@@ -560,25 +589,24 @@ Status SegmentWriter::AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
   Impl& m = *impl_;
   QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
   if (m.has_positions) {
-    // The checks AddPosting makes, on the encoded form; and it must be
-    // exactly what AddPosting would have written.
-    Reader r(positions);
-    std::uint64_t position = 0;
-    for (std::uint32_t i = 0; i < freq; ++i) {
-      std::uint32_t v, len = 1;
-      if (!r.ReadVarint32(&v) || ((v & 1) && (!r.ReadVarint32(&len) || len < 2))) {
-        return m.Fail(Status::Internal("positions malformed"));
-      }
-      position += v >> 1;
-      if (position > kMaxPosition) {
-        return m.Fail(Status::Internal("positions out of order or out of range"));
-      }
-    }
-    if (r.remaining() != 0) return m.Fail(Status::Internal("positions malformed"));
+    std::size_t length;
+    QUARRY_RETURN_IF_ERROR(m.ScanPositions(positions, freq, &length));
+    if (length != positions.size()) return m.Fail(Status::Internal("positions malformed"));
   } else if (!positions.empty()) {
     return m.Fail(Status::Internal("positions for a term without positions"));
   }
   return m.AppendPosting(doc, freq, positions, norm);
+}
+
+Status SegmentWriter::AddPostingPrefix(std::uint32_t doc, std::uint32_t freq,
+                                       std::string_view rest, std::uint32_t norm,
+                                       std::size_t* consumed) {
+  Impl& m = *impl_;
+  QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
+  std::size_t length = 0;
+  if (m.has_positions) QUARRY_RETURN_IF_ERROR(m.ScanPositions(rest, freq, &length));
+  *consumed = length;
+  return m.AppendPosting(doc, freq, rest.substr(0, length), norm);
 }
 
 Status SegmentWriter::FinishTerm() {
