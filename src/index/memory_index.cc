@@ -21,6 +21,16 @@ constexpr std::size_t kMaxKeywordBytes = 512;
 constexpr std::size_t kArenaChunk = 256 << 10;
 constexpr std::size_t kBlockBytes = 64 << 10;  // postings slices
 
+// EncodeVarint32 (util/coding.h), inline for the per-posting loop.
+inline char* PutVarint32Inline(char* dst, std::uint32_t v) {
+  while (v >= 0x80) {
+    *dst++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *dst++ = static_cast<char>(v);
+  return dst;
+}
+
 class OccurrenceSink : public TokenSink {
  public:
   OccurrenceSink(AnalyzedDocument* out, std::size_t field)
@@ -117,65 +127,74 @@ Status DocumentAnalyzer::Analyze(const Document& doc, AnalyzedDocument* out) {
 }
 
 void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
-  const auto& occ = out->occurrences;
-  const std::size_t n = occ.size();
-  out->terms.clear();
-  out->positions.clear();
+  const AnalyzedDocument::Occurrence* const occ = out->occurrences.data();
+  const std::size_t n = out->occurrences.size();
+  auto& terms = out->terms;
+  terms.clear();
   if (table_.size() < 2 * n) {
     table_.assign(std::bit_ceil(std::max<std::size_t>(64, 2 * n)), 0);
   }
   const std::size_t mask = table_.size() - 1;
-  const std::string_view keys(out->keys);
+  std::uint32_t* const table = table_.data();
+  const char* const keys = out->keys.data();  // offsets were checked as they were made
   term_of_.resize(n);
   used_slots_.clear();
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string_view key = keys.substr(occ[i].key_offset, occ[i].key_length);
-    const std::uint64_t h = HashKey(key);
+    const std::uint32_t key_offset = occ[i].key_offset, key_length = occ[i].key_length;
+    const char* const key = keys + key_offset;
+    const std::uint64_t h = XXH3_64bits(key, key_length);  // HashKey
     std::size_t slot = h & mask;
+    std::uint32_t term;
     for (;;) {
-      const std::uint32_t e = table_[slot];
+      const std::uint32_t e = table[slot];
       if (e == 0) {
-        out->terms.push_back({occ[i].key_offset, occ[i].key_length, h, 0, 0, 0});
-        table_[slot] = static_cast<std::uint32_t>(out->terms.size());
+        terms.push_back({key_offset, key_length, h, 0, 0, 0});
+        term = static_cast<std::uint32_t>(terms.size() - 1);
+        table[slot] = term + 1;
         used_slots_.push_back(static_cast<std::uint32_t>(slot));
-        term_of_[i] = static_cast<std::uint32_t>(out->terms.size() - 1);
         break;
       }
-      const AnalyzedDocument::Term& t = out->terms[e - 1];
-      if (t.hash == h && keys.substr(t.key_offset, t.key_length) == key) {
-        term_of_[i] = e - 1;
+      const AnalyzedDocument::Term& t = terms[e - 1];
+      if (t.hash == h && t.key_length == key_length &&
+          std::memcmp(keys + t.key_offset, key, key_length) == 0) {
+        term = e - 1;
         break;
       }
       slot = (slot + 1) & mask;
     }
-    ++out->terms[term_of_[i]].freq;
+    term_of_[i] = term;
+    ++terms[term].freq;
   }
-  for (std::uint32_t slot : used_slots_) table_[slot] = 0;
+  for (std::uint32_t slot : used_slots_) table[slot] = 0;
   // Occurrences grouped by term, in their original order within a term
-  // (a counting sort), then each term's positions encoded.
-  const std::size_t num_terms = out->terms.size();
-  start_.assign(num_terms + 1, 0);
-  for (std::size_t t = 0; t < num_terms; ++t) start_[t + 1] = start_[t] + out->terms[t].freq;
+  // (a counting sort), then each term's positions encoded (at most two
+  // varints per occurrence: the buffer is sized for that, then cut).
+  const std::size_t num_terms = terms.size();
+  start_.resize(num_terms + 1);
+  start_[0] = 0;
+  for (std::size_t t = 0; t < num_terms; ++t) start_[t + 1] = start_[t] + terms[t].freq;
   by_term_.resize(n);
   for (std::size_t i = 0; i < n; ++i) by_term_[start_[term_of_[i]]++] = static_cast<std::uint32_t>(i);
+  out->positions.resize(2 * kMaxVarint32Bytes * n);
+  char* const base = out->positions.data();
+  char* p = base;
   std::size_t k = 0;
-  char buf[2 * kMaxVarint32Bytes];
-  for (AnalyzedDocument::Term& t : out->terms) {
+  for (AnalyzedDocument::Term& t : terms) {
     const std::size_t end = k + t.freq;
-    t.pos_offset = static_cast<std::uint32_t>(out->positions.size());
+    t.pos_offset = static_cast<std::uint32_t>(p - base);
     if (occ[by_term_[k]].length > 0) {
       std::uint32_t prev = 0;
       for (; k < end; ++k) {
         const auto& o = occ[by_term_[k]];
-        char* p = EncodeVarint32(buf, ((o.position - prev) << 1) | (o.length > 1 ? 1u : 0u));
-        if (o.length > 1) p = EncodeVarint32(p, o.length);
-        out->positions.append(buf, static_cast<std::size_t>(p - buf));
+        p = PutVarint32Inline(p, ((o.position - prev) << 1) | (o.length > 1 ? 1u : 0u));
+        if (o.length > 1) p = PutVarint32Inline(p, o.length);
         prev = o.position;
       }
     }
     k = end;
-    t.pos_length = static_cast<std::uint32_t>(out->positions.size() - t.pos_offset);
+    t.pos_length = static_cast<std::uint32_t>(p - base) - t.pos_offset;
   }
+  out->positions.resize(static_cast<std::size_t>(p - base));
 }
 
 MemoryIndex::MemoryIndex(std::shared_ptr<const Schema> schema)
@@ -379,10 +398,24 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
       // the arena, after the namespace byte, is the id.
       ids_.emplace_back(t.key + 1, t.key_length - 1);
     }
-    char* p = EncodeVarint32(head, t.df == 0 ? n + 1 : n - t.last_doc);
-    p = EncodeVarint32(p, dt.freq);
-    Append(t, head, static_cast<std::size_t>(p - head));
-    Append(t, doc.positions.data() + dt.pos_offset, dt.pos_length);
+    const std::uint32_t gap = t.df == 0 ? n + 1 : n - t.last_doc;
+    if (static_cast<std::size_t>(t.end - t.tail) >= 2 * kMaxVarint32Bytes + dt.pos_length) {
+      // Usually the slice has room for the whole posting: write it in place.
+      char* p = PutVarint32Inline(t.tail, gap);
+      p = PutVarint32Inline(p, dt.freq);
+      const char* pos = doc.positions.data() + dt.pos_offset;
+      if (dt.pos_length <= 16) {
+        for (std::uint32_t i = 0; i < dt.pos_length; ++i) p[i] = pos[i];
+      } else {
+        std::memcpy(p, pos, dt.pos_length);
+      }
+      t.tail = p + dt.pos_length;
+    } else {
+      char* p = PutVarint32Inline(head, gap);
+      p = PutVarint32Inline(p, dt.freq);
+      Append(t, head, static_cast<std::size_t>(p - head));
+      Append(t, doc.positions.data() + dt.pos_offset, dt.pos_length);
+    }
     t.last_doc = n;
     ++t.df;
   }
