@@ -436,6 +436,37 @@ bool SkipPositions(const std::uint8_t** p, const std::uint8_t* end, std::uint32_
 
 }  // namespace
 
+// Sorts terms whose keys share their first `depth` bytes by 8 key bytes at a
+// time, as a big-endian number (zero-padded past the end) plus how many of
+// the 8 bytes exist (9: more follow). That pair orders keys as their bytes
+// do (a zero-padded key that ties is a prefix of the other, and the shorter
+// count sorts first), and two distinct keys tie only when both go on past
+// the 8 bytes: each such run is sorted by its next 8 bytes. So comparisons
+// never go to the keys in the arena (ids and other keys with long common
+// prefixes made a string comparison of most pairs).
+void MemoryIndex::SortTerms(SortableTerm* begin, SortableTerm* end, std::size_t depth) const {
+  for (SortableTerm* s = begin; s != end; ++s) {
+    const Term& t = terms_[s->id];
+    const std::size_t left = t.key_length - depth;  // keys in the range are longer than depth
+    const std::size_t n = std::min<std::size_t>(8, left);
+    std::uint64_t word = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      word |= std::uint64_t{static_cast<unsigned char>(t.key[depth + j])} << (56 - 8 * j);
+    }
+    s->word = word;
+    s->count = static_cast<std::uint32_t>(std::min<std::size_t>(9, left));
+  }
+  std::sort(begin, end, [](const SortableTerm& a, const SortableTerm& b) {
+    return a.word != b.word ? a.word < b.word : a.count < b.count;
+  });
+  for (SortableTerm* run = begin; run != end;) {
+    SortableTerm* next = run + 1;
+    while (next != end && next->word == run->word && next->count == run->count) ++next;
+    if (next - run > 1 && run->count == 9) SortTerms(run, next, depth + 8);
+    run = next;
+  }
+}
+
 Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t number,
                                        int compression_level) const {
   const std::uint32_t total = num_docs();
@@ -448,27 +479,10 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
   if (!writer.ok()) return writer.status();
   SegmentWriter& w = **writer;
 
-  // Terms in key order. Each carries its first 8 key bytes as a big-endian
-  // number (zero-padded: the same order as the bytes), so most comparisons
-  // need not go to the keys in the arena.
-  struct Sortable {
-    std::uint64_t prefix;
-    std::uint32_t id;
-  };
-  std::vector<Sortable> sorted(terms_.size());
-  for (std::uint32_t i = 0; i < sorted.size(); ++i) {
-    std::uint64_t prefix = 0;
-    const std::size_t n = std::min<std::size_t>(8, terms_[i].key_length);
-    for (std::size_t j = 0; j < n; ++j) {
-      prefix |= std::uint64_t{static_cast<unsigned char>(terms_[i].key[j])} << (56 - 8 * j);
-    }
-    sorted[i] = {prefix, i};
-  }
-  std::sort(sorted.begin(), sorted.end(), [&](const Sortable& a, const Sortable& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return std::string_view(terms_[a.id].key, terms_[a.id].key_length) <
-           std::string_view(terms_[b.id].key, terms_[b.id].key_length);
-  });
+  // Terms in key order (SortTerms).
+  std::vector<SortableTerm> sorted(terms_.size());
+  for (std::uint32_t i = 0; i < sorted.size(); ++i) sorted[i].id = i;
+  SortTerms(sorted.data(), sorted.data() + sorted.size(), 0);
   std::string stream;
   for (std::size_t ti = 0; ti < sorted.size(); ++ti) {
     // The terms are visited at random: fetch ahead.
