@@ -86,9 +86,11 @@ Status DocumentAnalyzer::Analyze(const Document& doc, AnalyzedDocument* out) {
   out->keys.clear();
   out->occurrences.clear();
   out->lengths.assign(fields.size(), 0);
-  out->keys = IdKey(doc.id);
+  out->keys.push_back(static_cast<char>(kIdKeyByte));  // IdKey(doc.id)
+  out->keys.append(doc.id);
   out->occurrences.push_back({0, static_cast<std::uint32_t>(out->keys.size()), 0, 0});
-  std::vector<std::uint32_t> next_pos(fields.size(), 0);
+  std::vector<std::uint32_t>& next_pos = next_pos_;
+  next_pos.assign(fields.size(), 0);
   for (const auto& [name, value] : doc.fields) {
     const auto f = schema_->Find(name);
     if (!f) {

@@ -78,6 +78,7 @@ class DocumentAnalyzer {
   std::vector<std::uint32_t> term_of_;
   std::vector<std::uint32_t> start_;
   std::vector<std::uint32_t> by_term_;
+  std::vector<std::uint32_t> next_pos_;  // Analyze: next position per field
 };
 
 // Not thread-safe.

@@ -171,6 +171,17 @@ class FileOut {
   std::uint32_t crc_ = 0;
 };
 
+// EncodeVarint64 (util/coding.h), inline for the per-term and per-posting
+// loops.
+inline char* EncodeVarintInline(char* dst, std::uint64_t v) {
+  while (v >= 0x80) {
+    *dst++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *dst++ = static_cast<char>(v);
+  return dst;
+}
+
 }  // namespace
 
 std::string IdKey(std::string_view id) {
@@ -361,14 +372,16 @@ class SegmentWriter::Impl {
       PackBlock(gaps, db, out);
       PackBlock(fm1, fb, out + PackedBytes(db));
     } else {
-      scratch.clear();
+      scratch.resize(2 * kMaxVarint32Bytes * in_block);
+      char* out = scratch.data();
       std::int64_t p = prev_doc;
       for (std::uint32_t i = 0; i < in_block; ++i) {
         const auto gap = static_cast<std::uint32_t>(docs[i] - p - 1);
         p = docs[i];
-        PutVarint32(&scratch, (gap << 1) | (freqs[i] == 1 ? 1u : 0u));
-        if (freqs[i] != 1) PutVarint32(&scratch, freqs[i]);
+        out = EncodeVarintInline(out, (gap << 1) | (freqs[i] == 1 ? 1u : 0u));
+        if (freqs[i] != 1) out = EncodeVarintInline(out, freqs[i]);
       }
+      scratch.resize(static_cast<std::size_t>(out - scratch.data()));
     }
     QUARRY_RETURN_IF_ERROR(doc().Append(scratch));
     if (info.doc_freq >= kPostingBlock) {  // only these terms keep a skip table
@@ -454,15 +467,22 @@ class SegmentWriter::Impl {
       const std::size_t limit = std::min(key.size(), last_key.size());
       while (shared < limit && key[shared] == last_key[shared]) ++shared;
     }
-    PutVarint32(&block, static_cast<std::uint32_t>(shared));
-    PutLengthPrefixed(&block, key.substr(shared));
-    PutVarint32(&block, info.doc_freq);
-    PutVarint64(&block, info.total_freq);
-    PutVarint64(&block, info.doc_offset - (block_count ? prev_doc_offset : 0));
-    PutVarint64(&block, info.doc_length);
-    PutVarint64(&block, info.pos_offset - (block_count ? prev_pos_offset : 0));
-    PutVarint32(&block, info.max_freq);
-    PutVarint32(&block, info.min_norm);
+    // The entry's varints are encoded in place (one append each side of the
+    // suffix, not one call per field).
+    char head[2 * kMaxVarint32Bytes];
+    char* p = EncodeVarintInline(head, shared);
+    p = EncodeVarintInline(p, key.size() - shared);
+    block.append(head, static_cast<std::size_t>(p - head));
+    block.append(key.substr(shared));
+    char tail[3 * kMaxVarint32Bytes + 4 * kMaxVarint64Bytes];
+    p = EncodeVarintInline(tail, info.doc_freq);
+    p = EncodeVarintInline(p, info.total_freq);
+    p = EncodeVarintInline(p, info.doc_offset - (block_count ? prev_doc_offset : 0));
+    p = EncodeVarintInline(p, info.doc_length);
+    p = EncodeVarintInline(p, info.pos_offset - (block_count ? prev_pos_offset : 0));
+    p = EncodeVarintInline(p, info.max_freq);
+    p = EncodeVarintInline(p, info.min_norm);
+    block.append(tail, static_cast<std::size_t>(p - tail));
     prev_doc_offset = info.doc_offset;
     prev_pos_offset = info.pos_offset;
     ++block_count;
