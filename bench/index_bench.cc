@@ -72,6 +72,9 @@
 //   --repetitions=N          run every engine N times, interleaved; times are
 //                            medians, memory the maximum (default 1)
 //   --batch=N                documents per UpdateBatch call (default 1000)
+//   --stored-level=N         quarry's stored_compression_level, the zstd
+//                            level of the stored fields (default: the
+//                            library default, 3)
 //   --ram-budget-mb=N        quarry's ram_budget_bytes in MiB (default: the
 //                            library default, 256 MiB)
 //
@@ -190,6 +193,7 @@ struct Options {
   int repetitions = 1;
   std::size_t batch = 1000;
   std::size_t ram_budget_bytes = quarry::IndexWriterOptions{}.ram_budget_bytes;
+  int stored_level = quarry::IndexWriterOptions{}.stored_compression_level;
 };
 
 void PrintUsage() {
@@ -207,7 +211,8 @@ void PrintUsage() {
       "  --keep                   keep the indexes\n"
       "  --repetitions=N          runs per engine (default 1)\n"
       "  --batch=N                documents per UpdateBatch (default 1000)\n"
-      "  --ram-budget-mb=N        quarry's RAM budget in MiB (default 256)\n");
+      "  --ram-budget-mb=N        quarry's RAM budget in MiB (default 256)\n"
+      "  --stored-level=N         zstd level of quarry's stored fields (default 3)\n");
 }
 
 std::uint64_t ParsePositive(const std::string& flag, const std::string& v) {
@@ -245,6 +250,9 @@ Options ParseFlags(int argc, char** argv) {
           ParsePositive("--repetitions", v), 100));
     } else if (value_of("--batch", &v)) {
       o.batch = ParsePositive("--batch", v);
+    } else if (value_of("--stored-level", &v)) {
+      o.stored_level = static_cast<int>(std::min<std::uint64_t>(
+          ParsePositive("--stored-level", v), 19));
     } else if (value_of("--ram-budget-mb", &v)) {
       o.ram_budget_bytes = ParsePositive("--ram-budget-mb", v) << 20;
     } else if (arg == "--help" || arg == "-h") {
@@ -528,6 +536,7 @@ void RunQuarry(const EngineSpec& e, const RunContext& ctx, ChildResult* r) {
   o.schema = BenchSchema(e.stored);
   o.analysis_threads = e.threads;
   o.ram_budget_bytes = ctx.options->ram_budget_bytes;
+  o.stored_compression_level = ctx.options->stored_level;
   const double t0 = Now();
   const double cpu0 = CpuSeconds();
   auto w = quarry::IndexWriter::Open(ctx.dir, std::move(o));

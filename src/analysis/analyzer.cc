@@ -19,6 +19,8 @@
 //   karabakh         2         1       [21, 29)
 //   talks            3         1       [30, 35)
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -27,6 +29,7 @@
 
 #include <unicode/uchar.h>
 
+#include "analysis/fast_paths.h"
 #include "analysis/normalizer.h"
 #include "analysis/segmenter.h"
 #include "analysis/stemmer.h"
@@ -107,6 +110,21 @@ inline bool IsPossessiveS(std::int32_t c) {
   return c == 's' || c == 'S' || c == 0xFF53 /* ｓ */ || c == 0xFF33 /* Ｓ */;
 }
 
+// For the plain ASCII path (Analyzer::Impl::AddPlainAsciiSegment): each byte's
+// lowercase form when it is ASCII and not an inner separator (`'`, `.`, `_`,
+// `@`), else 0 (also for NUL and every byte of a multi-byte character).
+constexpr std::array<char, 256> kPlainAsciiLower = [] {
+  std::array<char, 256> t{};
+  for (int b = 1; b < 0x80; ++b) {
+    if (b == '\'' || b == '.' || b == '_' || b == '@') continue;
+    t[static_cast<std::size_t>(b)] =
+        static_cast<char>(b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b);
+  }
+  return t;
+}();
+
+std::atomic<bool> g_fast_paths{true};
+
 // The bytes between two segments that make them one hyphenated compound.
 inline bool IsHyphenGap(std::string_view gap) {
   return gap == "-" || gap == "\xE2\x80\x90" /* U+2010 */ ||
@@ -173,10 +191,14 @@ class Analyzer::Impl : public analysis::WordSink {
   std::uint32_t group_end = 0;
   bool in_group = false;
   bool overflowed = false;
+  bool plain_ascii_path = true;  // AddPlainAsciiSegment may be used
 
   Status Run(std::string_view t, GroupSink& sink) {
     text = t;
     out = &sink;
+    // Turkic folding maps `I` to a non-ASCII letter: general path only.
+    plain_ascii_path = !options.turkic_folding &&
+                       g_fast_paths.load(std::memory_order_relaxed);
     parts.clear();
     arena.clear();
     in_group = false;
@@ -228,7 +250,41 @@ class Analyzer::Impl : public analysis::WordSink {
     overflowed = false;
   }
 
+  // The common case, in one pass: a segment of ASCII bytes without an inner
+  // separator. The general path below would find no possessive (that needs
+  // an apostrophe) and no separator, so one part; its case fold is ASCII
+  // lowercasing, the result is ASCII (no diacritic fold), and it is cut to
+  // max_term_bytes. False, with nothing changed, for any other segment.
+  bool AddPlainAsciiSegment(std::uint32_t start, std::uint32_t end) {
+    const std::size_t n = end - start;
+    const std::size_t keep = std::min<std::size_t>(n, options.max_term_bytes);
+    const auto* src = reinterpret_cast<const unsigned char*>(text.data()) + start;
+    for (std::size_t i = keep; i < n; ++i) {  // the part past the cut: check only
+      if (kPlainAsciiLower[src[i]] == 0) return false;
+    }
+    const std::size_t off = arena.size();
+    arena.resize(off + keep);
+    char* dst = arena.data() + off;
+    for (std::size_t i = 0; i < keep; ++i) {
+      const char c = kPlainAsciiLower[src[i]];
+      if (c == 0) {
+        arena.resize(off);
+        return false;
+      }
+      dst[i] = c;
+    }
+    if (keep == 0) return true;  // an empty segment has no part either way
+    Part p;
+    p.start = start;
+    p.end = end;
+    p.folded_off = p.cased_off = static_cast<std::uint32_t>(off);
+    p.folded_len = p.cased_len = static_cast<std::uint32_t>(keep);
+    AddPart(p);
+    return true;
+  }
+
   void AddSegment(std::uint32_t start, std::uint32_t end) {
+    if (plain_ascii_path && AddPlainAsciiSegment(start, end)) return;
     std::string_view seg = text.substr(start, end - start);
     // English possessive: drop a final apostrophe + s.
     if (options.strip_possessive && seg.size() >= 3) {
@@ -580,5 +636,12 @@ Result<AnalyzedQuery> Analyzer::AnalyzeQuery(std::string_view text) {
 std::vector<std::string> Analyzer::StemmerLanguages() {
   return Stemmer::Languages();
 }
+
+namespace analysis {
+
+void SetAnalyzerFastPaths(bool on) { g_fast_paths.store(on, std::memory_order_relaxed); }
+bool AnalyzerFastPaths() { return g_fast_paths.load(std::memory_order_relaxed); }
+
+}  // namespace analysis
 
 }  // namespace quarry

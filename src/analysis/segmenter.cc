@@ -123,6 +123,19 @@ class Segmenter::Impl {
   std::unique_ptr<icu::BreakIterator> bi;
   UText ut = UTEXT_INITIALIZER;
   const std::uint8_t* wb = Table().wb.data();
+  // Byte tables derived from wb, for the tight loops: ASCII whitespace;
+  // bytes that end a chunk scan's fast loop (ASCII whitespace and every
+  // byte of a multi-byte character); ASCII ALetter/Numeric bytes.
+  std::array<bool, 256> is_space{}, chunk_stop{}, ascii_alnum{};
+
+  Impl() {
+    for (int b = 0; b < 256; ++b) {
+      const auto i = static_cast<std::size_t>(b);
+      is_space[i] = b < 0x80 && wb[b] == kSpace;
+      chunk_stop[i] = b >= 0x80 || wb[b] == kSpace;
+      ascii_alnum[i] = b < 0x80 && (wb[b] == kALetter || wb[b] == kNumeric);
+    }
+  }
 
   ~Impl() { utext_close(&ut); }
 
@@ -166,6 +179,18 @@ class Segmenter::Impl {
       std::uint8_t last = c;
       i += len;
       while (i < b) {
+        // Runs of ASCII letters and digits, most of a word: the same steps
+        // as the general case below, in a tight loop.
+        if (ascii_alnum[static_cast<unsigned char>(p[i])]) {
+          const std::size_t run = i;
+          do {
+            ++i;
+          } while (i < b && ascii_alnum[static_cast<unsigned char>(p[i])]);
+          has_alnum = true;
+          code_points += static_cast<int>(i - run);
+          last = wb[static_cast<unsigned char>(p[i - 1])];
+          continue;
+        }
         std::uint8_t c2 = ClassAt(wb, p, i, b, &len);
         if (IsWordClass(c2)) {
           has_alnum |= c2 != kExtendNumLet;
@@ -220,20 +245,13 @@ class Segmenter::Impl {
     std::size_t i = 0;
     while (i < n) {
       const std::size_t space_begin = i;
-      while (i < n && static_cast<unsigned char>(p[i]) < 0x80 &&
-             wb[static_cast<unsigned char>(p[i])] == kSpace) {
-        ++i;
-      }
+      while (i < n && is_space[static_cast<unsigned char>(p[i])]) ++i;
       if (i >= n) break;
       const std::size_t a = i;
       bool safe = true;
-      while (i < n) {
-        const auto ch = static_cast<unsigned char>(p[i]);
-        if (ch < 0x80) {
-          if (wb[ch] == kSpace) break;
-          ++i;
-          continue;
-        }
+      for (;;) {
+        while (i < n && !chunk_stop[static_cast<unsigned char>(p[i])]) ++i;
+        if (i >= n || static_cast<unsigned char>(p[i]) < 0x80) break;  // whitespace
         std::size_t len;
         if (ClassAt(wb, p, i, n, &len) == kUnsafe) safe = false;
         i += len;

@@ -11,6 +11,7 @@
 
 #include "index/segment_writer.h"
 #include "util/coding.h"
+#include "util/fast_varint.h"
 
 namespace quarry::index {
 namespace {
@@ -19,6 +20,16 @@ constexpr std::size_t kMaxIdBytes = 512;
 constexpr std::size_t kMaxKeywordBytes = 512;
 constexpr std::size_t kArenaChunk = 256 << 10;
 constexpr std::size_t kBlockBytes = 64 << 10;  // postings slices
+
+// EncodeVarint32 (util/coding.h), inline for the per-posting loop.
+inline char* PutVarint32Inline(char* dst, std::uint32_t v) {
+  while (v >= 0x80) {
+    *dst++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *dst++ = static_cast<char>(v);
+  return dst;
+}
 
 class OccurrenceSink : public TokenSink {
  public:
@@ -75,9 +86,11 @@ Status DocumentAnalyzer::Analyze(const Document& doc, AnalyzedDocument* out) {
   out->keys.clear();
   out->occurrences.clear();
   out->lengths.assign(fields.size(), 0);
-  out->keys = IdKey(doc.id);
+  out->keys.push_back(static_cast<char>(kIdKeyByte));  // IdKey(doc.id)
+  out->keys.append(doc.id);
   out->occurrences.push_back({0, static_cast<std::uint32_t>(out->keys.size()), 0, 0});
-  std::vector<std::uint32_t> next_pos(fields.size(), 0);
+  std::vector<std::uint32_t>& next_pos = next_pos_;
+  next_pos.assign(fields.size(), 0);
   for (const auto& [name, value] : doc.fields) {
     const auto f = schema_->Find(name);
     if (!f) {
@@ -116,65 +129,74 @@ Status DocumentAnalyzer::Analyze(const Document& doc, AnalyzedDocument* out) {
 }
 
 void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
-  const auto& occ = out->occurrences;
-  const std::size_t n = occ.size();
-  out->terms.clear();
-  out->positions.clear();
+  const AnalyzedDocument::Occurrence* const occ = out->occurrences.data();
+  const std::size_t n = out->occurrences.size();
+  auto& terms = out->terms;
+  terms.clear();
   if (table_.size() < 2 * n) {
     table_.assign(std::bit_ceil(std::max<std::size_t>(64, 2 * n)), 0);
   }
   const std::size_t mask = table_.size() - 1;
-  const std::string_view keys(out->keys);
+  std::uint32_t* const table = table_.data();
+  const char* const keys = out->keys.data();  // offsets were checked as they were made
   term_of_.resize(n);
   used_slots_.clear();
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string_view key = keys.substr(occ[i].key_offset, occ[i].key_length);
-    const std::uint64_t h = HashKey(key);
+    const std::uint32_t key_offset = occ[i].key_offset, key_length = occ[i].key_length;
+    const char* const key = keys + key_offset;
+    const std::uint64_t h = XXH3_64bits(key, key_length);  // HashKey
     std::size_t slot = h & mask;
+    std::uint32_t term;
     for (;;) {
-      const std::uint32_t e = table_[slot];
+      const std::uint32_t e = table[slot];
       if (e == 0) {
-        out->terms.push_back({occ[i].key_offset, occ[i].key_length, h, 0, 0, 0});
-        table_[slot] = static_cast<std::uint32_t>(out->terms.size());
+        terms.push_back({key_offset, key_length, h, 0, 0, 0});
+        term = static_cast<std::uint32_t>(terms.size() - 1);
+        table[slot] = term + 1;
         used_slots_.push_back(static_cast<std::uint32_t>(slot));
-        term_of_[i] = static_cast<std::uint32_t>(out->terms.size() - 1);
         break;
       }
-      const AnalyzedDocument::Term& t = out->terms[e - 1];
-      if (t.hash == h && keys.substr(t.key_offset, t.key_length) == key) {
-        term_of_[i] = e - 1;
+      const AnalyzedDocument::Term& t = terms[e - 1];
+      if (t.hash == h && t.key_length == key_length &&
+          std::memcmp(keys + t.key_offset, key, key_length) == 0) {
+        term = e - 1;
         break;
       }
       slot = (slot + 1) & mask;
     }
-    ++out->terms[term_of_[i]].freq;
+    term_of_[i] = term;
+    ++terms[term].freq;
   }
-  for (std::uint32_t slot : used_slots_) table_[slot] = 0;
+  for (std::uint32_t slot : used_slots_) table[slot] = 0;
   // Occurrences grouped by term, in their original order within a term
-  // (a counting sort), then each term's positions encoded.
-  const std::size_t num_terms = out->terms.size();
-  start_.assign(num_terms + 1, 0);
-  for (std::size_t t = 0; t < num_terms; ++t) start_[t + 1] = start_[t] + out->terms[t].freq;
+  // (a counting sort), then each term's positions encoded (at most two
+  // varints per occurrence: the buffer is sized for that, then cut).
+  const std::size_t num_terms = terms.size();
+  start_.resize(num_terms + 1);
+  start_[0] = 0;
+  for (std::size_t t = 0; t < num_terms; ++t) start_[t + 1] = start_[t] + terms[t].freq;
   by_term_.resize(n);
   for (std::size_t i = 0; i < n; ++i) by_term_[start_[term_of_[i]]++] = static_cast<std::uint32_t>(i);
+  out->positions.resize(2 * kMaxVarint32Bytes * n);
+  char* const base = out->positions.data();
+  char* p = base;
   std::size_t k = 0;
-  char buf[2 * kMaxVarint32Bytes];
-  for (AnalyzedDocument::Term& t : out->terms) {
+  for (AnalyzedDocument::Term& t : terms) {
     const std::size_t end = k + t.freq;
-    t.pos_offset = static_cast<std::uint32_t>(out->positions.size());
+    t.pos_offset = static_cast<std::uint32_t>(p - base);
     if (occ[by_term_[k]].length > 0) {
       std::uint32_t prev = 0;
       for (; k < end; ++k) {
         const auto& o = occ[by_term_[k]];
-        char* p = EncodeVarint32(buf, ((o.position - prev) << 1) | (o.length > 1 ? 1u : 0u));
-        if (o.length > 1) p = EncodeVarint32(p, o.length);
-        out->positions.append(buf, static_cast<std::size_t>(p - buf));
+        p = PutVarint32Inline(p, ((o.position - prev) << 1) | (o.length > 1 ? 1u : 0u));
+        if (o.length > 1) p = PutVarint32Inline(p, o.length);
         prev = o.position;
       }
     }
     k = end;
-    t.pos_length = static_cast<std::uint32_t>(out->positions.size() - t.pos_offset);
+    t.pos_length = static_cast<std::uint32_t>(p - base) - t.pos_offset;
   }
+  out->positions.resize(static_cast<std::size_t>(p - base));
 }
 
 MemoryIndex::MemoryIndex(std::shared_ptr<const Schema> schema)
@@ -378,10 +400,24 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
       // the arena, after the namespace byte, is the id.
       ids_.emplace_back(t.key + 1, t.key_length - 1);
     }
-    char* p = EncodeVarint32(head, t.df == 0 ? n + 1 : n - t.last_doc);
-    p = EncodeVarint32(p, dt.freq);
-    Append(t, head, static_cast<std::size_t>(p - head));
-    Append(t, doc.positions.data() + dt.pos_offset, dt.pos_length);
+    const std::uint32_t gap = t.df == 0 ? n + 1 : n - t.last_doc;
+    if (static_cast<std::size_t>(t.end - t.tail) >= 2 * kMaxVarint32Bytes + dt.pos_length) {
+      // Usually the slice has room for the whole posting: write it in place.
+      char* p = PutVarint32Inline(t.tail, gap);
+      p = PutVarint32Inline(p, dt.freq);
+      const char* pos = doc.positions.data() + dt.pos_offset;
+      if (dt.pos_length <= 16) {
+        for (std::uint32_t i = 0; i < dt.pos_length; ++i) p[i] = pos[i];
+      } else {
+        std::memcpy(p, pos, dt.pos_length);
+      }
+      t.tail = p + dt.pos_length;
+    } else {
+      char* p = PutVarint32Inline(head, gap);
+      p = PutVarint32Inline(p, dt.freq);
+      Append(t, head, static_cast<std::size_t>(p - head));
+      Append(t, doc.positions.data() + dt.pos_offset, dt.pos_length);
+    }
     t.last_doc = n;
     ++t.df;
   }
@@ -390,17 +426,48 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
 
 namespace {
 
-// Skips `freq` position entries (DeltaFlag:varint Length:varint?) of a
-// postings stream; false if the stream ends first.
-bool SkipPositions(Reader* r, std::uint32_t freq) {
+// Skips `freq` position entries (DeltaFlag:varint Length:varint?) at *p;
+// false if the stream ends first.
+bool SkipPositions(const std::uint8_t** p, const std::uint8_t* end, std::uint32_t freq) {
   for (std::uint32_t i = 0; i < freq; ++i) {
     std::uint32_t v, len;
-    if (!r->ReadVarint32(&v) || ((v & 1) && !r->ReadVarint32(&len))) return false;
+    if (!NextVarint32(p, end, &v) || ((v & 1) && !NextVarint32(p, end, &len))) return false;
   }
   return true;
 }
 
 }  // namespace
+
+// Sorts terms whose keys share their first `depth` bytes by 8 key bytes at a
+// time, as a big-endian number (zero-padded past the end) plus how many of
+// the 8 bytes exist (9: more follow). That pair orders keys as their bytes
+// do (a zero-padded key that ties is a prefix of the other, and the shorter
+// count sorts first), and two distinct keys tie only when both go on past
+// the 8 bytes: each such run is sorted by its next 8 bytes. So comparisons
+// never go to the keys in the arena (ids and other keys with long common
+// prefixes made a string comparison of most pairs).
+void MemoryIndex::SortTerms(SortableTerm* begin, SortableTerm* end, std::size_t depth) const {
+  for (SortableTerm* s = begin; s != end; ++s) {
+    const Term& t = terms_[s->id];
+    const std::size_t left = t.key_length - depth;  // keys in the range are longer than depth
+    const std::size_t n = std::min<std::size_t>(8, left);
+    std::uint64_t word = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      word |= std::uint64_t{static_cast<unsigned char>(t.key[depth + j])} << (56 - 8 * j);
+    }
+    s->word = word;
+    s->count = static_cast<std::uint32_t>(std::min<std::size_t>(9, left));
+  }
+  std::sort(begin, end, [](const SortableTerm& a, const SortableTerm& b) {
+    return a.word != b.word ? a.word < b.word : a.count < b.count;
+  });
+  for (SortableTerm* run = begin; run != end;) {
+    SortableTerm* next = run + 1;
+    while (next != end && next->word == run->word && next->count == run->count) ++next;
+    if (next - run > 1 && run->count == 9) SortTerms(run, next, depth + 8);
+    run = next;
+  }
+}
 
 Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t number,
                                        int compression_level) const {
@@ -414,27 +481,10 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
   if (!writer.ok()) return writer.status();
   SegmentWriter& w = **writer;
 
-  // Terms in key order. Each carries its first 8 key bytes as a big-endian
-  // number (zero-padded: the same order as the bytes), so most comparisons
-  // need not go to the keys in the arena.
-  struct Sortable {
-    std::uint64_t prefix;
-    std::uint32_t id;
-  };
-  std::vector<Sortable> sorted(terms_.size());
-  for (std::uint32_t i = 0; i < sorted.size(); ++i) {
-    std::uint64_t prefix = 0;
-    const std::size_t n = std::min<std::size_t>(8, terms_[i].key_length);
-    for (std::size_t j = 0; j < n; ++j) {
-      prefix |= std::uint64_t{static_cast<unsigned char>(terms_[i].key[j])} << (56 - 8 * j);
-    }
-    sorted[i] = {prefix, i};
-  }
-  std::sort(sorted.begin(), sorted.end(), [&](const Sortable& a, const Sortable& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return std::string_view(terms_[a.id].key, terms_[a.id].key_length) <
-           std::string_view(terms_[b.id].key, terms_[b.id].key_length);
-  });
+  // Terms in key order (SortTerms).
+  std::vector<SortableTerm> sorted(terms_.size());
+  for (std::uint32_t i = 0; i < sorted.size(); ++i) sorted[i].id = i;
+  SortTerms(sorted.data(), sorted.data() + sorted.size(), 0);
   std::string stream;
   for (std::size_t ti = 0; ti < sorted.size(); ++ti) {
     // The terms are visited at random: fetch ahead.
@@ -449,34 +499,39 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
     const bool has_pos = KeyHasPositions(*schema_, key);
     const int norm_field = KeyNormField(*schema_, key);
     Gather(t, &stream);
-    Reader r(stream);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(stream.data());
+    const std::uint8_t* const end = p + stream.size();
     std::uint32_t doc = 0;
     bool started = false;
     for (std::uint32_t k = 0; k < t.df; ++k) {
       std::uint32_t gap, freq;
-      if (!r.ReadVarint32(&gap) || !r.ReadVarint32(&freq)) {
+      if (!NextVarint32(&p, end, &gap) || !NextVarint32(&p, end, &freq)) {
         return Status::Internal("memory index: bad postings buffer");
       }
       doc = (k == 0) ? gap - 1 : doc + gap;
-      std::string_view pos;
-      if (has_pos) {
-        const std::size_t begin = r.position();
-        if (!SkipPositions(&r, freq)) {
+      if (doc >= total) return Status::Internal("memory index: bad document number");
+      if (deleted_[doc]) {
+        if (has_pos && !SkipPositions(&p, end, freq)) {
           return Status::Internal("memory index: bad positions buffer");
         }
-        pos = std::string_view(stream).substr(begin, r.position() - begin);
+        continue;
       }
-      if (doc >= total) return Status::Internal("memory index: bad document number");
-      if (deleted_[doc]) continue;
       if (!started) {
         QUARRY_RETURN_IF_ERROR(w.StartTerm(key));
         started = true;
       }
       const std::uint32_t norm =
           norm_field >= 0 ? lengths_[static_cast<std::size_t>(norm_field)][doc] : 0;
-      QUARRY_RETURN_IF_ERROR(w.AddPostingEncoded(remap[doc], freq, pos, norm));
+      // The writer checks the positions as it copies them and says where
+      // they end (the stream does not delimit them).
+      std::size_t used;
+      QUARRY_RETURN_IF_ERROR(w.AddPostingPrefix(
+          remap[doc], freq,
+          std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)),
+          norm, &used));
+      p += used;
     }
-    if (r.remaining() != 0) return Status::Internal("memory index: bad postings buffer");
+    if (p != end) return Status::Internal("memory index: bad postings buffer");
     if (started) QUARRY_RETURN_IF_ERROR(w.FinishTerm());
   }
   std::vector<std::uint32_t> lengths;

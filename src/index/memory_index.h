@@ -78,6 +78,7 @@ class DocumentAnalyzer {
   std::vector<std::uint32_t> term_of_;
   std::vector<std::uint32_t> start_;
   std::vector<std::uint32_t> by_term_;
+  std::vector<std::uint32_t> next_pos_;  // Analyze: next position per field
 };
 
 // Not thread-safe.
@@ -133,6 +134,13 @@ class MemoryIndex {
   static constexpr std::size_t kLinkBytes = sizeof(char*);
   static constexpr int kMaxSliceLevel = 7;
   static constexpr std::size_t SliceBytes(int level) { return std::size_t{16} << level; }
+
+  struct SortableTerm {
+    std::uint64_t word;   // key bytes [depth, depth + 8), big-endian
+    std::uint32_t count;  // how many of them exist; 9: the key goes on
+    std::uint32_t id;     // in terms_
+  };
+  void SortTerms(SortableTerm* begin, SortableTerm* end, std::size_t depth) const;
 
   Term& Intern(std::string_view key, std::uint64_t hash);
   // The term with this key, or null.

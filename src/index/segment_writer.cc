@@ -110,6 +110,7 @@
 #include "index/bitpack.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
+#include "util/fast_varint.h"
 
 namespace quarry::index {
 namespace {
@@ -128,8 +129,9 @@ class FileOut {
     return out;
   }
 
+  // The CRC is taken when the buffer drains (one pass over 256 KiB instead
+  // of one call per small piece): the same value.
   Status Append(std::string_view data) {
-    crc_ = Crc32cExtend(crc_, data.data(), data.size());
     offset_ += data.size();
     buf_.append(data);
     if (buf_.size() >= (256u << 10)) return Drain();
@@ -138,12 +140,12 @@ class FileOut {
 
   // Footer, sync, close.
   Status Finish() {
-    std::string foot(kFooterMagic);
-    crc_ = Crc32cExtend(crc_, foot.data(), foot.size());
-    PutFixed32(&foot, crc_);
-    buf_.append(foot);
-    offset_ += foot.size();
-    QUARRY_RETURN_IF_ERROR(Drain());
+    buf_.append(kFooterMagic);
+    offset_ += kFooterMagic.size();
+    crc_ = Crc32cExtend(crc_, buf_.data(), buf_.size());
+    PutFixed32(&buf_, crc_);
+    offset_ += 4;
+    QUARRY_RETURN_IF_ERROR(Write());
     QUARRY_RETURN_IF_ERROR(file_->Sync());
     return file_->Close();
   }
@@ -155,6 +157,10 @@ class FileOut {
   FileOut(std::string name, std::unique_ptr<store::WritableFile> f)
       : name_(std::move(name)), file_(std::move(f)) {}
   Status Drain() {
+    crc_ = Crc32cExtend(crc_, buf_.data(), buf_.size());
+    return Write();
+  }
+  Status Write() {
     Status s = file_->Append(buf_);
     buf_.clear();
     return s;
@@ -166,6 +172,17 @@ class FileOut {
   std::uint64_t offset_ = 0;
   std::uint32_t crc_ = 0;
 };
+
+// EncodeVarint64 (util/coding.h), inline for the per-term and per-posting
+// loops.
+inline char* EncodeVarintInline(char* dst, std::uint64_t v) {
+  while (v >= 0x80) {
+    *dst++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *dst++ = static_cast<char>(v);
+  return dst;
+}
 
 }  // namespace
 
@@ -293,6 +310,31 @@ class SegmentWriter::Impl {
     return Status::OK();
   }
 
+  // Checks the `freq` position entries at the front of `in` the way
+  // AddPosting checks its positions (each entry well-formed, a length
+  // only when above 1, positions at most kMaxPosition) and sets *length to
+  // their size in bytes, and *long_tokens when an entry has a length.
+  Status ScanPositions(std::string_view in, std::uint32_t freq, std::size_t* length,
+                       bool* long_tokens) {
+    const auto* begin = reinterpret_cast<const std::uint8_t*>(in.data());
+    const std::uint8_t* p = begin;
+    const std::uint8_t* const end = begin + in.size();
+    std::uint64_t position = 0;
+    for (std::uint32_t i = 0; i < freq; ++i) {
+      std::uint32_t v, len = 1;
+      if (!NextVarint32(&p, end, &v) || ((v & 1) && (!NextVarint32(&p, end, &len) || len < 2))) {
+        return Fail(Status::Internal("positions malformed"));
+      }
+      *long_tokens |= (v & 1) != 0;
+      position += v >> 1;
+      if (position > kMaxPosition) {
+        return Fail(Status::Internal("positions out of order or out of range"));
+      }
+    }
+    *length = static_cast<std::size_t>(p - begin);
+    return Status::OK();
+  }
+
   // Adds a checked posting, its positions encoded.
   Status AppendPosting(std::uint32_t doc, std::uint32_t freq,
                        std::string_view encoded_positions, std::uint32_t norm,
@@ -336,14 +378,16 @@ class SegmentWriter::Impl {
       PackBlock(gaps, db, out);
       PackBlock(fm1, fb, out + PackedBytes(db));
     } else {
-      scratch.clear();
+      scratch.resize(2 * kMaxVarint32Bytes * in_block);
+      char* out = scratch.data();
       std::int64_t p = prev_doc;
       for (std::uint32_t i = 0; i < in_block; ++i) {
         const auto gap = static_cast<std::uint32_t>(docs[i] - p - 1);
         p = docs[i];
-        PutVarint32(&scratch, (gap << 1) | (freqs[i] == 1 ? 1u : 0u));
-        if (freqs[i] != 1) PutVarint32(&scratch, freqs[i]);
+        out = EncodeVarintInline(out, (gap << 1) | (freqs[i] == 1 ? 1u : 0u));
+        if (freqs[i] != 1) out = EncodeVarintInline(out, freqs[i]);
       }
+      scratch.resize(static_cast<std::size_t>(out - scratch.data()));
     }
     QUARRY_RETURN_IF_ERROR(doc().Append(scratch));
     if (info.doc_freq >= kPostingBlock) {  // only these terms keep a skip table
@@ -429,15 +473,22 @@ class SegmentWriter::Impl {
       const std::size_t limit = std::min(key.size(), last_key.size());
       while (shared < limit && key[shared] == last_key[shared]) ++shared;
     }
-    PutVarint32(&block, static_cast<std::uint32_t>(shared));
-    PutLengthPrefixed(&block, key.substr(shared));
-    PutVarint32(&block, info.doc_freq);
-    PutVarint64(&block, info.total_freq);
-    PutVarint64(&block, info.doc_offset - (block_count ? prev_doc_offset : 0));
-    PutVarint64(&block, info.doc_length);
-    PutVarint64(&block, info.pos_offset - (block_count ? prev_pos_offset : 0));
-    PutVarint64(&block, std::uint64_t{info.max_freq} << 1 | (info.long_tokens ? 1u : 0u));
-    PutVarint32(&block, info.min_norm);
+    // The entry's varints are encoded in place (one append each side of the
+    // suffix, not one call per field).
+    char head[2 * kMaxVarint32Bytes];
+    char* p = EncodeVarintInline(head, shared);
+    p = EncodeVarintInline(p, key.size() - shared);
+    block.append(head, static_cast<std::size_t>(p - head));
+    block.append(key.substr(shared));
+    char tail[2 * kMaxVarint32Bytes + 5 * kMaxVarint64Bytes];
+    p = EncodeVarintInline(tail, info.doc_freq);
+    p = EncodeVarintInline(p, info.total_freq);
+    p = EncodeVarintInline(p, info.doc_offset - (block_count ? prev_doc_offset : 0));
+    p = EncodeVarintInline(p, info.doc_length);
+    p = EncodeVarintInline(p, info.pos_offset - (block_count ? prev_pos_offset : 0));
+    p = EncodeVarintInline(p, std::uint64_t{info.max_freq} << 1 | (info.long_tokens ? 1u : 0u));
+    p = EncodeVarintInline(p, info.min_norm);
+    block.append(tail, static_cast<std::size_t>(p - tail));
     prev_doc_offset = info.doc_offset;
     prev_pos_offset = info.pos_offset;
     ++block_count;
@@ -567,26 +618,27 @@ Status SegmentWriter::AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
   QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
   bool long_tokens = false;
   if (m.has_positions) {
-    // The checks AddPosting makes, on the encoded form; and it must be
-    // exactly what AddPosting would have written.
-    Reader r(positions);
-    std::uint64_t position = 0;
-    for (std::uint32_t i = 0; i < freq; ++i) {
-      std::uint32_t v, len = 1;
-      if (!r.ReadVarint32(&v) || ((v & 1) && (!r.ReadVarint32(&len) || len < 2))) {
-        return m.Fail(Status::Internal("positions malformed"));
-      }
-      long_tokens |= (v & 1) != 0;
-      position += v >> 1;
-      if (position > kMaxPosition) {
-        return m.Fail(Status::Internal("positions out of order or out of range"));
-      }
-    }
-    if (r.remaining() != 0) return m.Fail(Status::Internal("positions malformed"));
+    std::size_t length;
+    QUARRY_RETURN_IF_ERROR(m.ScanPositions(positions, freq, &length, &long_tokens));
+    if (length != positions.size()) return m.Fail(Status::Internal("positions malformed"));
   } else if (!positions.empty()) {
     return m.Fail(Status::Internal("positions for a term without positions"));
   }
   return m.AppendPosting(doc, freq, positions, norm, long_tokens);
+}
+
+Status SegmentWriter::AddPostingPrefix(std::uint32_t doc, std::uint32_t freq,
+                                       std::string_view rest, std::uint32_t norm,
+                                       std::size_t* consumed) {
+  Impl& m = *impl_;
+  QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
+  std::size_t length = 0;
+  bool long_tokens = false;
+  if (m.has_positions) {
+    QUARRY_RETURN_IF_ERROR(m.ScanPositions(rest, freq, &length, &long_tokens));
+  }
+  *consumed = length;
+  return m.AppendPosting(doc, freq, rest.substr(0, length), norm, long_tokens);
 }
 
 Status SegmentWriter::FinishTerm() {

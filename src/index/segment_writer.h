@@ -38,6 +38,13 @@ class SegmentWriter {
   // no positions). They are checked, then copied verbatim.
   Status AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
                            std::string_view positions, std::uint32_t norm);
+  // The same with the positions at the front of `rest`, which may go on
+  // with other bytes (a stream of postings whose positions are not
+  // delimited): the writer checks `freq` entries, copies them and sets
+  // *consumed to their length (0 when the term has no positions).
+  Status AddPostingPrefix(std::uint32_t doc, std::uint32_t freq,
+                          std::string_view rest, std::uint32_t norm,
+                          std::size_t* consumed);
   Status FinishTerm();
 
   // Field lengths of every document for one text field (schema order).

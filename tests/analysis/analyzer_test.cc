@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "analysis/fast_paths.h"
+
 namespace quarry {
 namespace {
 
@@ -322,6 +324,87 @@ TEST(Analyzer, AnalyzersOnSeveralThreads) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok, std::vector<int>(4, 1));
+}
+
+// The analyzer's fast paths (analysis/fast_paths.h) against its general
+// path: the same tokens (terms, positions, offsets, kinds) and the same query
+// words, for several option sets, on random text made mostly of ASCII words
+// with the separators, cases and lengths the fast paths must leave to the
+// general path.
+class FastPathsOff {
+ public:
+  FastPathsOff() { analysis::SetAnalyzerFastPaths(false); }
+  ~FastPathsOff() { analysis::SetAnalyzerFastPaths(true); }
+};
+
+void ExpectSameQuery(const AnalyzedQuery& a, const AnalyzedQuery& b) {
+  ASSERT_EQ(a.words.size(), b.words.size());
+  for (std::size_t i = 0; i < a.words.size(); ++i) {
+    EXPECT_EQ(a.words[i].parts, b.words[i].parts);
+    EXPECT_EQ(a.words[i].joined, b.words[i].joined);
+    EXPECT_EQ(a.words[i].stems, b.words[i].stems);
+    EXPECT_EQ(a.words[i].joined_stem, b.words[i].joined_stem);
+    EXPECT_EQ(a.words[i].start, b.words[i].start);
+    EXPECT_EQ(a.words[i].end, b.words[i].end);
+  }
+}
+
+TEST(AnalyzerFastPaths, SameTokensAsTheGeneralPath) {
+  ASSERT_TRUE(analysis::AnalyzerFastPaths());
+  std::vector<AnalyzerOptions> options(6);
+  options[1].stem_language = "english";
+  options[2].max_term_bytes = 5;
+  options[2].max_compound_parts = 2;
+  options[3].strip_possessive = false;
+  options[3].split_compounds = false;
+  options[4].fold_diacritics = false;
+  options[5].turkic_folding = true;
+  options[5].max_term_bytes = 4;
+  std::vector<Analyzer> analyzers;
+  for (const AnalyzerOptions& o : options) analyzers.push_back(Make(o));
+  const std::vector<std::string> pieces = {
+      "a", "Z", "word", "Words", "MiXeD", "x7", "42", "3", "I", "i", " ", " ",
+      "  ", "\n", "\t", "-", "--", "'", "’", "s", "S", "'s", ".", "@", "_",
+      "__", ",", ":", ";", "!", "(", ")", "/", "\"", "#", "$", "%", "+", "=",
+      "U.S", "e.g.", "3.5", "1,000", "foo_bar", "a@b.c", "don't", "rock'n'roll",
+      "abcdefghijklmnop", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "é", "É", "ß", "İ",
+      "ﬁ", "Ａ", "中文", "\xC2\xAD", "\xCC\x81", "\xFF", "\x80",
+      std::string(1, '\0'), "\x7F", "\x01"};
+  std::mt19937 rng(7);
+  for (int iter = 0; iter < 4000; ++iter) {
+    std::string text;
+    const int n = 1 + static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k) {
+      // Mostly ASCII letters and digits, so that most segments are plain.
+      if (rng() % 3 != 0) {
+        const int len = 1 + static_cast<int>(rng() % 9);
+        for (int c = 0; c < len; ++c) {
+          const char* alnum =
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+          text.push_back(alnum[rng() % 62]);
+        }
+      } else {
+        text += pieces[rng() % pieces.size()];
+      }
+    }
+    SCOPED_TRACE(testing::PrintToString(text));
+    for (Analyzer& a : analyzers) {
+      auto fast = a.Analyze(text);
+      auto fast_query = a.AnalyzeQuery(text);
+      ASSERT_TRUE(fast.ok() && fast_query.ok());
+      Result<std::vector<Token>> slow = std::vector<Token>{};
+      Result<AnalyzedQuery> slow_query = AnalyzedQuery{};
+      {
+        FastPathsOff off;
+        slow = a.Analyze(text);
+        slow_query = a.AnalyzeQuery(text);
+      }
+      ASSERT_TRUE(slow.ok() && slow_query.ok());
+      ASSERT_EQ(*fast, *slow);
+      ExpectSameQuery(*fast_query, *slow_query);
+      if (HasFailure()) return;
+    }
+  }
 }
 
 }  // namespace

@@ -750,5 +750,85 @@ TEST(Postings, MalformedEncodedPositionsAreRefused) {
   ASSERT_TRUE((*w)->FinishTerm().ok());
 }
 
+// AddPostingPrefix (the memory index's flush): positions at the front of a
+// longer stream are checked like AddPostingEncoded's, and *consumed says
+// where they end; bytes after them are left alone.
+TEST(Postings, PositionsPrefixOfAStream) {
+  auto schema = TestSchema();
+  struct Case {
+    const char* what;
+    std::string key;
+    std::uint32_t freq;
+    std::string bytes;
+  };
+  const Case bad[] = {
+      {"fewer entries than freq", "\x01" "a", 2, std::string("\x02", 1)},
+      {"truncated varint", "\x01" "a", 1, std::string("\x82", 1)},
+      {"six-byte varint", "\x01" "a", 1, std::string("\x80\x80\x80\x80\x80\x01", 6)},
+      {"fifth byte above 0x0F", "\x01" "a", 1, std::string("\x80\x80\x80\x80\x10", 5)},
+      {"length flag without length", "\x01" "a", 1, std::string("\x03", 1)},
+      {"length 1 behind the flag", "\x01" "a", 1, std::string("\x03\x01\x07", 3)},
+      {"position above kMaxPosition", "\x01" "a", 2,
+       std::string("\xFE\xFF\xFF\xFF\x0F\x02\x07", 7)},
+  };
+  for (const Case& c : bad) {
+    SCOPED_TRACE(c.what);
+    auto dir = store::NewMemoryDirectory();
+    auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), 10, 1);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->StartTerm(c.key).ok());
+    std::size_t used = 99;
+    EXPECT_FALSE((*w)->AddPostingPrefix(3, c.freq, c.bytes, 1, &used).ok());
+    EXPECT_FALSE((*w)->FinishTerm().ok() && (*w)->Finish().ok());
+  }
+  // Well-formed prefixes followed by other bytes: the same files as
+  // AddPostingEncoded with the exact bytes.
+  const std::string first("\x02\x03\x02", 3), second("\x80\x80\x80\x80\x07", 5);
+  auto prefix_dir = store::NewMemoryDirectory();
+  auto exact_dir = store::NewMemoryDirectory();
+  for (int prefix = 0; prefix < 2; ++prefix) {
+    auto w = SegmentWriter::Create((prefix ? prefix_dir : exact_dir).get(), 1, schema.get(), 10, 1);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->StartTerm("\x01" "a").ok());
+    if (prefix) {
+      std::size_t used = 0;
+      ASSERT_TRUE((*w)->AddPostingPrefix(1, 2, first + "\x05\x81\x01", 1, &used).ok());
+      EXPECT_EQ(used, first.size());
+      ASSERT_TRUE((*w)->AddPostingPrefix(2, 1, second + "\xFF", 1, &used).ok());
+      EXPECT_EQ(used, second.size());
+    } else {
+      ASSERT_TRUE((*w)->AddPostingEncoded(1, 2, first, 1).ok());
+      ASSERT_TRUE((*w)->AddPostingEncoded(2, 1, second, 1).ok());
+    }
+    ASSERT_TRUE((*w)->FinishTerm().ok());
+    ASSERT_TRUE((*w)->StartTerm("\x02" "t").ok());
+    if (prefix) {
+      std::size_t used = 99;
+      ASSERT_TRUE((*w)->AddPostingPrefix(1, 4, "\x01\x02", 1, &used).ok());
+      EXPECT_EQ(used, 0u);  // a keyword term has no positions
+    } else {
+      ASSERT_TRUE((*w)->AddPostingEncoded(1, 4, "", 1).ok());
+    }
+    ASSERT_TRUE((*w)->FinishTerm().ok());
+    std::vector<std::uint32_t> lengths(10, 1);
+    for (std::size_t f = 0; f < schema->fields().size(); ++f) {
+      if (schema->fields()[f].kind == FieldKind::kText) {
+        ASSERT_TRUE((*w)->AddNorms(f, lengths).ok());
+      }
+    }
+    for (int d = 0; d < 10; ++d) ASSERT_TRUE((*w)->AddStored("id" + std::to_string(d), "").ok());
+    ASSERT_TRUE((*w)->Finish().ok());
+  }
+  for (std::string_view ext : {"doc", "pos", "tim"}) {
+    auto a = prefix_dir->Open(SegmentFile(1, ext));
+    auto b = exact_dir->Open(SegmentFile(1, ext));
+    ASSERT_TRUE(a.ok() && b.ok()) << ext;
+    // Same bytes after the header (whose segment id differs) and before the CRC.
+    const std::string_view x = (*a)->bytes(), y = (*b)->bytes();
+    ASSERT_EQ(x.size(), y.size()) << ext;
+    EXPECT_EQ(x.substr(28, x.size() - 32), y.substr(28, y.size() - 32)) << ext;
+  }
+}
+
 }  // namespace
 }  // namespace quarry::index
