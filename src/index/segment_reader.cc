@@ -440,17 +440,6 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
   return std::optional<TermInfo>();
 }
 
-std::uint32_t SegmentReader::Norm(std::size_t field, std::uint32_t doc) const {
-  if (field >= norm_bits_.size() || doc >= meta_.max_doc) return 0;
-  const int bits = norm_bits_[field];
-  if (bits == 0) return 0;
-  const std::uint64_t bit = static_cast<std::uint64_t>(doc) * bits;
-  std::uint64_t word;
-  std::memcpy(&word, norm_bytes_[field].data() + (bit >> 3), 8);  // 8 pad bytes
-  word >>= (bit & 7);
-  return static_cast<std::uint32_t>(word & ((std::uint64_t{1} << bits) - 1));
-}
-
 Result<StoredDocument> SegmentReader::Stored(std::uint32_t doc) const {
   if (doc >= meta_.max_doc) return Status::InvalidArgument("doc out of range");
   const auto it = std::upper_bound(chunk_first_doc_.begin(), chunk_first_doc_.end(), doc);

@@ -9,6 +9,7 @@
 #define QUARRY_SRC_INDEX_SEGMENT_READER_H_
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -209,7 +210,17 @@ class SegmentReader {
   }
 
   // Field length of `doc` in text field `field` (0 if the field is absent).
-  std::uint32_t Norm(std::size_t field, std::uint32_t doc) const;
+  // Inline: every scored posting asks for one.
+  std::uint32_t Norm(std::size_t field, std::uint32_t doc) const {
+    if (field >= norm_bits_.size() || doc >= meta_.max_doc) return 0;
+    const int bits = norm_bits_[field];
+    if (bits == 0) return 0;
+    const std::uint64_t bit = static_cast<std::uint64_t>(doc) * static_cast<std::uint64_t>(bits);
+    std::uint64_t word;
+    std::memcpy(&word, norm_bytes_[field].data() + (bit >> 3), 8);  // 8 pad bytes
+    word >>= (bit & 7);
+    return static_cast<std::uint32_t>(word & ((std::uint64_t{1} << bits) - 1));
+  }
 
   // The stored fields of `doc`, decoded.
   Result<StoredDocument> Stored(std::uint32_t doc) const;
