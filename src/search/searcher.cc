@@ -479,7 +479,11 @@ class Searcher::Impl {
     if (root->Pruned()) c->exact = false;
   }
 
-  static void CollectMaxScore(std::vector<std::unique_ptr<Scorer>>& cl, const DeleteSet* del,
+  // Block-max MaxScore over the clauses `cl` of a root disjunction. S is
+  // Scorer, or TermScorer (a final class) when every clause is a term, so
+  // that the per-document calls are direct and inlined.
+  template <class S>
+  static void CollectMaxScore(const std::vector<S*>& cl, const DeleteSet* del,
                               std::uint64_t base, TopK* top, Counters* c) {
     const std::size_t n = cl.size();
     std::vector<double> bb(n), prefix(n + 1), scores(n);
@@ -530,7 +534,7 @@ class Searcher::Impl {
       while (!recompute) {
         std::uint32_t d = kNoMoreDocs;
         for (std::size_t j = ness; j < n; ++j) {
-          Scorer* s = cl[order[j]].get();
+          S* s = cl[order[j]];
           if (search::Behind(s->doc(), target)) s->Advance(target);
           d = std::min(d, s->doc());
         }
@@ -566,7 +570,7 @@ class Searcher::Impl {
             }
             const std::size_t i = order[j];
             rest -= bb[i];
-            Scorer* s = cl[i].get();
+            S* s = cl[i];
             if (search::Behind(s->doc(), d)) s->Advance(d);
             if (s->doc() == d) {
               scores[i] = s->Score();
@@ -588,7 +592,7 @@ class Searcher::Impl {
           }
         }
         for (std::size_t j = ness; j < n; ++j) {
-          Scorer* s = cl[order[j]].get();
+          S* s = cl[order[j]];
           if (s->doc() == d) s->Next();
         }
         target = d + 1;
@@ -604,7 +608,17 @@ class Searcher::Impl {
       const DeleteSet* del = rs.deletes && rs.deletes->count() ? rs.deletes.get() : nullptr;
       auto* disj = dynamic_cast<DisjunctionScorer*>(root.get());
       if (disj && top->k() > 0 && c->threshold < UINT64_MAX) {
-        CollectMaxScore(disj->children(), del, bases[s], top, c);
+        std::vector<Scorer*> clauses;
+        std::vector<TermScorer*> terms;
+        for (auto& ch : disj->children()) {
+          clauses.push_back(ch.get());
+          if (auto* t = dynamic_cast<TermScorer*>(ch.get())) terms.push_back(t);
+        }
+        if (terms.size() == clauses.size()) {
+          CollectMaxScore(terms, del, bases[s], top, c);
+        } else {
+          CollectMaxScore(clauses, del, bases[s], top, c);
+        }
       } else {
         CollectGeneric(root.get(), del, bases[s], top, c);
       }
