@@ -122,9 +122,10 @@ inline bool Competitive(double bound, double threshold) {
 // term the bound is built on) and this field length score above the
 // threshold? BM25 falls as the length grows, so the answer is "length <=
 // the longest competitive length at that frequency", kept per frequency
-// and recomputed (a binary search with the very Score() and Competitive()
-// a direct test would use) when the threshold has changed. One norm lookup
-// and one comparison per document instead of a division.
+// and recomputed when the threshold has changed (solved from the formula,
+// then settled with the very Score() and Competitive() a direct test would
+// use, by a binary search if the guess is off). One norm lookup and one
+// comparison per document instead of a division.
 class LengthBound {
  public:
   LengthBound(const Bm25* bm25, const index::SegmentReader* seg) : bm25_(bm25), seg_(seg) {
@@ -397,8 +398,10 @@ class PhraseScorer final : public Scorer {
   double MaxScore() const override { return bm25_->weight; }
   // Phrases (not Near): a phrase occurs at most as often as the first terms
   // of its first word's alternatives, so their (frequency, length) bounds
-  // bound the phrase's score; the same holds per document, which lets
-  // Confirm() skip candidates below the threshold without reading positions.
+  // bound the phrase's score; for one-term words also as often as each of
+  // bound_terms_ (the least of their bounds is used). The same holds per
+  // document, which lets candidates below the threshold be skipped without
+  // reading positions.
   double BlockBound(std::uint32_t target, std::uint32_t* up_to) override;
   void SetMinCompetitive(double theta) override;
   bool Pruned() const override { return pruned_ || (bound_ && bound_->rejected()); }
