@@ -707,15 +707,32 @@ TEST(Postings, EncodedPositionsMatchAddPosting) {
   }
 }
 
+// Encoded positions the writer must refuse for a posting of `key`.
+struct BadPositions {
+  const char* what;
+  std::string key;
+  std::uint32_t freq;
+  std::string bytes;
+};
+
+// Each case in a fresh writer: `add` refuses it, and the writer then
+// refuses to go on.
+template <class Add>
+void ExpectRefused(const Schema* schema, const std::vector<BadPositions>& cases, Add add) {
+  for (const BadPositions& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto dir = store::NewMemoryDirectory();
+    auto w = SegmentWriter::Create(dir.get(), 1, schema, 10, 1);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->StartTerm(c.key).ok());
+    EXPECT_FALSE(add(**w, c).ok());
+    EXPECT_FALSE((*w)->FinishTerm().ok() && (*w)->Finish().ok());
+  }
+}
+
 TEST(Postings, MalformedEncodedPositionsAreRefused) {
   auto schema = TestSchema();
-  struct Case {
-    const char* what;
-    std::string key;
-    std::uint32_t freq;
-    std::string bytes;
-  };
-  const Case cases[] = {
+  const std::vector<BadPositions> cases = {
       {"fewer entries than freq", "\x01" "a", 2, std::string("\x02", 1)},
       {"trailing bytes", "\x01" "a", 1, std::string("\x02\x02", 2)},
       {"truncated varint", "\x01" "a", 1, std::string("\x82", 1)},
@@ -727,16 +744,9 @@ TEST(Postings, MalformedEncodedPositionsAreRefused) {
        std::string("\xFE\xFF\xFF\xFF\x0F\x02", 6)},
       {"positions for a keyword term", "\x02" "t", 1, std::string("\x00", 1)},
   };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.what);
-    auto dir = store::NewMemoryDirectory();
-    auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), 10, 1);
-    ASSERT_TRUE(w.ok());
-    ASSERT_TRUE((*w)->StartTerm(c.key).ok());
-    EXPECT_FALSE((*w)->AddPostingEncoded(3, c.freq, c.bytes, 1).ok());
-    // The writer refuses to go on after a failure.
-    EXPECT_FALSE((*w)->FinishTerm().ok() && (*w)->Finish().ok());
-  }
+  ExpectRefused(schema.get(), cases, [](SegmentWriter& w, const BadPositions& c) {
+    return w.AddPostingEncoded(3, c.freq, c.bytes, 1);
+  });
   // The well-formed versions are accepted.
   auto dir = store::NewMemoryDirectory();
   auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), 10, 1);
@@ -755,13 +765,7 @@ TEST(Postings, MalformedEncodedPositionsAreRefused) {
 // where they end; bytes after them are left alone.
 TEST(Postings, PositionsPrefixOfAStream) {
   auto schema = TestSchema();
-  struct Case {
-    const char* what;
-    std::string key;
-    std::uint32_t freq;
-    std::string bytes;
-  };
-  const Case bad[] = {
+  const std::vector<BadPositions> bad = {
       {"fewer entries than freq", "\x01" "a", 2, std::string("\x02", 1)},
       {"truncated varint", "\x01" "a", 1, std::string("\x82", 1)},
       {"six-byte varint", "\x01" "a", 1, std::string("\x80\x80\x80\x80\x80\x01", 6)},
@@ -771,16 +775,10 @@ TEST(Postings, PositionsPrefixOfAStream) {
       {"position above kMaxPosition", "\x01" "a", 2,
        std::string("\xFE\xFF\xFF\xFF\x0F\x02\x07", 7)},
   };
-  for (const Case& c : bad) {
-    SCOPED_TRACE(c.what);
-    auto dir = store::NewMemoryDirectory();
-    auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), 10, 1);
-    ASSERT_TRUE(w.ok());
-    ASSERT_TRUE((*w)->StartTerm(c.key).ok());
+  ExpectRefused(schema.get(), bad, [](SegmentWriter& w, const BadPositions& c) {
     std::size_t used = 99;
-    EXPECT_FALSE((*w)->AddPostingPrefix(3, c.freq, c.bytes, 1, &used).ok());
-    EXPECT_FALSE((*w)->FinishTerm().ok() && (*w)->Finish().ok());
-  }
+    return w.AddPostingPrefix(3, c.freq, c.bytes, 1, &used);
+  });
   // Well-formed prefixes followed by other bytes: the same files as
   // AddPostingEncoded with the exact bytes.
   const std::string first("\x02\x03\x02", 3), second("\x80\x80\x80\x80\x07", 5);
