@@ -617,6 +617,7 @@ std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
         continue;
       }
     }
+    bool long_token = false;  // found on this document: only the general matcher applies
     if (count_only_ && unit_words_ && words_.size() == 2) {
       // Counting two-word phrases: the positions of the word with fewer
       // entries on the document, then the other word's entries only up to
@@ -650,8 +651,9 @@ std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
         d = approx_->Next();
         continue;
       }
+      long_token = true;
     }
-    if (unit_words_ && words_.size() <= 64) {
+    if (unit_words_ && !long_token && words_.size() <= 64) {
       // Short documents: each word's positions as a bitmap of [0, 256),
       // shifted back by the word's place in the phrase and ANDed; the set
       // bits are the starts of the phrase.
@@ -682,7 +684,7 @@ std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
       }
       // A word did not fit: the words before it are read again below.
     }
-    if (unit_words_) {
+    if (unit_words_ && !long_token) {
       // Positions alone, while no token is longer than one position.
       bool unit = true;
       for (std::size_t w = 0; w < words_.size() && unit; ++w) {
