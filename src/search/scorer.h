@@ -133,18 +133,26 @@ class LengthBound {
   }
   void SetThreshold(double theta) { theta_ = theta; }
   bool Pass(std::uint32_t freq, std::uint32_t doc) {
-    const double len = bm25_->Length(*seg_, doc);
     bool ok;
     if (freq < kCap) {
       if (theta_of_[freq] != theta_) Compute(freq);
-      ok = len <= max_len_[freq];
+      // No length competes at this frequency: the norm is not read.
+      ok = max_len_[freq] >= 0 && bm25_->Length(*seg_, doc) <= max_len_[freq];
     } else {
-      ok = Competitive(bm25_->Score(freq, len), theta_);
+      ok = Competitive(bm25_->Score(freq, bm25_->Length(*seg_, doc)), theta_);
     }
     rejected_ |= !ok;
     ++tests_;
     passes_ += ok;
     return ok;
+  }
+  // Pass() given the document's length, without the counters.
+  bool Admits(std::uint32_t freq, double len) {
+    if (freq < kCap) {
+      if (theta_of_[freq] != theta_) Compute(freq);
+      return len <= max_len_[freq];
+    }
+    return Competitive(bm25_->Score(freq, len), theta_);
   }
   // True once Pass() said no.
   bool rejected() const { return rejected_; }
@@ -187,6 +195,8 @@ class TermScorer final : public Scorer {
   void SyncDoc() { doc_ = it_.doc(); }
   Status status() const override { return it_.status(); }
   std::uint32_t freq() { return it_.freq(); }
+  const Bm25* bm25() const { return bm25_; }
+  const index::SegmentReader* segment() const { return seg_; }
 
  private:
   const index::SegmentReader* seg_;

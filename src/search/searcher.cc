@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <type_traits>
 #include <unordered_map>
 
 #include "index/index_internal.h"
@@ -56,6 +57,14 @@ using search::Scorer;
 using search::TermScorer;
 
 namespace {
+
+// x rounded down to 5 significant bits; -infinity when x <= 0.
+double RoundDown5(double x) {
+  if (!(x > 0)) return -std::numeric_limits<double>::infinity();
+  int e = 0;
+  const double m = std::frexp(x, &e);  // x = m * 2^e, 0.5 <= m < 1
+  return std::ldexp(std::floor(m * 32) / 32, e);
+}
 
 struct AnalyzerSet {
   std::vector<std::optional<Analyzer>> per_field;
@@ -489,6 +498,18 @@ class Searcher::Impl {
     std::vector<double> bb(n), prefix(n + 1), scores(n);
     std::vector<char> matched(n);
     std::vector<std::size_t> order(n);
+    // With term clauses, a document that only one essential clause matches
+    // is first tested against that clause's LengthBound (see below).
+    constexpr bool kTerms = std::is_same_v<S, TermScorer>;
+    std::vector<search::LengthBound> with_rest, alone;
+    if constexpr (kTerms) {
+      with_rest.reserve(n);
+      alone.reserve(n);
+      for (TermScorer* t : cl) {
+        with_rest.emplace_back(t->bm25(), t->segment());
+        alone.emplace_back(t->bm25(), t->segment());
+      }
+    }
     for (auto& s : cl) s->Next();
     std::uint32_t target = 0;
     for (;;) {
@@ -521,6 +542,24 @@ class Searcher::Impl {
         // Documents only non-essential clauses match are never visited.
         if (ness > 0) c->exact = false;
       }
+      if constexpr (kTerms) {
+        // A document that, of the essential clauses, only clause i matches
+        // can compete only if score_i > theta / (1 + 1e-9) - prefix[ness]
+        // (the test below, with the bounds of the non-essential clauses),
+        // and, when no non-essential clause matches it either, only if
+        // score_i > theta. The LengthBounds get thresholds a little lower
+        // (never rejecting what the exact tests let through), rounded down
+        // to 5 significant bits so that their tables, rebuilt whenever the
+        // threshold changes, survive most windows.
+        if (prune) {
+          const double t1 = RoundDown5(theta * (1 - 2e-9) - prefix[ness]);
+          const double t0 = RoundDown5(theta * (1 - 2e-9));
+          for (std::size_t j = ness; j < n; ++j) {
+            with_rest[order[j]].SetThreshold(t1);
+            alone[order[j]].SetThreshold(t0);
+          }
+        }
+      }
       if (ness == n) {  // nothing in this window can compete
         c->exact = false;
         if (wend >= kLastDoc) return;
@@ -550,8 +589,61 @@ class Searcher::Impl {
           break;
         }
         bool take = !del || !del->IsDeleted(d);
-        if (take) {
-          double partial = 0;
+        bool handled = false;
+        if constexpr (kTerms) {
+          if (take && prune) {
+            std::size_t on = n, hits = 0;
+            for (std::size_t j = ness; j < n; ++j) {
+              const std::size_t i = order[j];
+              if (cl[i]->doc() == d) {
+                on = i;
+                ++hits;
+              }
+            }
+            if (hits == 1) {
+              // Most documents match one clause and cannot compete: table
+              // lookups (one norm read) decide that instead of BM25
+              // divisions. First with the bounds of the non-essential
+              // clauses, then, when none of them is on the document, alone.
+              handled = true;
+              TermScorer* t = cl[on];
+              const double len = t->Length();
+              const std::uint32_t f = t->freq();
+              bool others = false;
+              if (with_rest[on].Admits(f, len)) {
+                for (std::size_t j = ness; j-- > 0;) {
+                  TermScorer* o = cl[order[j]];
+                  if (search::Behind(o->doc(), d)) o->Advance(d);
+                  others |= o->doc() == d;
+                }
+                take = others || alone[on].Admits(f, len);
+              } else {
+                take = false;
+              }
+              if (!take) {
+                c->exact = false;
+              } else {
+                double total = t->ScoreWithLength(len);
+                if (others) {
+                  // Summed in clause order, as every other path does, so
+                  // that the score is bit-identical.
+                  total = 0;
+                  for (std::size_t i = 0; i < n; ++i) {
+                    if (i == on) {
+                      total += t->ScoreWithLength(len);
+                    } else if (cl[i]->doc() == d) {
+                      total += cl[i]->Score();
+                    }
+                  }
+                }
+                ++c->count;
+                if (top->Add(total, base + d)) recompute = true;
+              }
+            }
+          }
+        }
+        double partial = 0;
+        if (take && !handled) {
           std::fill(matched.begin(), matched.end(), 0);
           for (std::size_t j = ness; j < n; ++j) {
             const std::size_t i = order[j];
@@ -561,6 +653,8 @@ class Searcher::Impl {
               matched[i] = 1;
             }
           }
+        }
+        if (take && !handled) {
           double rest = prefix[ness];
           for (std::size_t j = ness; j-- > 0;) {
             if (prune && !Competitive(partial + rest, theta)) {
