@@ -358,12 +358,88 @@ std::uint32_t ConjunctionScorer::DoNext(std::uint32_t target) {
 
 std::uint32_t ConjunctionScorer::Next() {
   if (doc_ == kNoMoreDocs) return doc_;
-  return DoNext(doc_ == kNotStarted ? 0 : doc_ + 1);
+  return Filter(DoNext(doc_ == kNotStarted ? 0 : doc_ + 1));
 }
 
 std::uint32_t ConjunctionScorer::Advance(std::uint32_t target) {
   if (doc_ == kNoMoreDocs) return doc_;
-  return DoNext(target);
+  return Filter(DoNext(target));
+}
+
+void ConjunctionScorer::SetMinCompetitive(double theta) {
+  if (same_field_.size() != 2) return;
+  if (!pair_on_) {
+    pair_on_ = true;
+    std::fill_n(&pair_theta_of_[0][0], kPairCap * kPairCap, std::nan(""));
+  }
+  pair_theta_ = TableThreshold(theta);
+}
+
+bool ConjunctionScorer::PairCompetitive() {
+  const std::uint32_t fa = same_field_[0]->freq(), fb = same_field_[1]->freq();
+  // Rare large frequencies: Score() and the collector decide.
+  if (fa >= kPairCap || fb >= kPairCap) return true;
+  // An entry never built holds NaN, which equals nothing.
+  if (!(pair_theta_of_[fa][fb] == pair_theta_)) ComputePair(fa, fb);
+  const double max_len = pair_len_[fa][fb];
+  const bool ok = max_len >= 0 && same_field_[0]->Length() <= max_len;
+  pair_rejected_ |= !ok;
+  return ok;
+}
+
+void ConjunctionScorer::ComputePair(std::uint32_t fa, std::uint32_t fb) {
+  const Bm25& a = *same_field_[0]->bm25();
+  const Bm25& b = *same_field_[1]->bm25();
+  const double theta = pair_theta_;
+  const double xa = static_cast<double>(fa), xb = static_cast<double>(fb);
+  // The very sum Score() computes.
+  auto ok = [&](double len) {
+    double s = 0;
+    s += a.Score(xa, len);
+    s += b.Score(xb, len);
+    return Competitive(s, theta);
+  };
+  double best = -1;
+  if (ok(0)) {
+    // ok(lo) holds; lengths past hi do not matter (norms are 32-bit).
+    std::uint64_t lo = 0, hi = std::uint64_t{UINT32_MAX} + 1;
+    if (theta > 0 && (a.kdl > 0 || b.kdl > 0)) {
+      // The score is a convex, falling function of the length, so Newton's
+      // method from 0 approaches the length where it meets theta from
+      // below; the tests around the guess settle the rounding.
+      double len = 0;
+      for (int it = 0; it < 8; ++it) {
+        const double da = xa + a.kconst + a.kdl * len, db = xb + b.kconst + b.kdl * len;
+        const double ta = a.weight * xa / da, tb = b.weight * xb / db;
+        const double g = ta + tb - theta;
+        const double slope = ta * a.kdl / da + tb * b.kdl / db;
+        if (!(g > 0) || !(slope > 0)) break;
+        len += g / slope;
+        if (len > static_cast<double>(UINT32_MAX)) break;
+      }
+      if (len >= 0 && len < static_cast<double>(UINT32_MAX) - 2) {
+        const auto g = static_cast<std::uint64_t>(len);
+        if (ok(static_cast<double>(g))) {
+          lo = g;
+          if (!ok(static_cast<double>(g + 1))) hi = g + 1;
+        } else {
+          hi = g;
+          if (g > 0 && ok(static_cast<double>(g - 1))) lo = g - 1;
+        }
+      }
+    }
+    while (hi - lo > 1) {
+      const std::uint64_t mid = lo + (hi - lo) / 2;
+      if (ok(static_cast<double>(mid))) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    best = static_cast<double>(lo);
+  }
+  pair_len_[fa][fb] = best;
+  pair_theta_of_[fa][fb] = theta;
 }
 
 double ConjunctionScorer::Score() {

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -116,6 +117,19 @@ struct Bm25 {
 // dropping a tie.)
 inline bool Competitive(double bound, double threshold) {
   return bound + std::abs(bound) * 1e-9 > threshold;
+}
+
+// A threshold for per-frequency tables of competitive lengths: a little
+// below theta - minus (a table built for it never rejects a score s for
+// which Competitive(s + minus, theta) holds), rounded down to 5 significant
+// bits so that tables, which are rebuilt whenever their threshold changes,
+// survive small changes; -infinity when that is not positive.
+inline double TableThreshold(double theta, double minus = 0) {
+  const double x = theta * (1 - 2e-9) - minus;
+  if (!(x > 0)) return -std::numeric_limits<double>::infinity();
+  int e = 0;
+  const double m = std::frexp(x, &e);  // x = m * 2^e, 0.5 <= m < 1
+  return std::ldexp(std::floor(m * 32) / 32, e);
 }
 
 // A per-document bound test: could a document with this frequency (of the
@@ -258,8 +272,24 @@ class ConjunctionScorer final : public Scorer {
   // on the document, before the remaining children are moved. Only for a
   // conjunction of terms; returns false (nothing changes) otherwise.
   bool SetFilter(const TermScorer* on, LengthBound* filter);
+  // As the root of top-k collection: a conjunction of two terms of one
+  // field then skips documents whose (frequency, frequency, length) cannot
+  // score above theta, by a table of the longest competitive length per
+  // frequency pair (built lazily, again whenever theta changes): a lookup
+  // instead of two BM25 divisions for most matches.
+  void SetMinCompetitive(double theta) override;
+  bool Pruned() const override { return pair_rejected_; }
 
  private:
+  static constexpr std::uint32_t kPairCap = 16;
+  // Can the current document (of a two-term same-field conjunction)
+  // compete with pair_theta_?
+  bool PairCompetitive();
+  void ComputePair(std::uint32_t fa, std::uint32_t fb);
+  std::uint32_t Filter(std::uint32_t d) {
+    while (pair_on_ && d != kNoMoreDocs && !PairCompetitive()) d = DoNext(d + 1);
+    return d;
+  }
   std::uint32_t DoNext(std::uint32_t target);
   // Does the filter let the current document through (true without one)?
   // `i`: the index in postings_ of the list just moved onto it.
@@ -299,6 +329,12 @@ class ConjunctionScorer final : public Scorer {
   // clause order, scored with one field-length lookup.
   std::vector<TermScorer*> same_field_;
   double max_ = 0;
+  // SetMinCompetitive's pair table (pair_on_: in use); -1: no length
+  // competes; pair_theta_of_: the threshold an entry was built for.
+  bool pair_on_ = false, pair_rejected_ = false;
+  double pair_theta_ = 0;
+  double pair_len_[kPairCap][kPairCap];
+  double pair_theta_of_[kPairCap][kPairCap];
 };
 
 class DisjunctionScorer final : public Scorer {

@@ -54,17 +54,10 @@ using search::PlanNode;
 using search::ReqExclScorer;
 using search::ReqOptScorer;
 using search::Scorer;
+using search::TableThreshold;
 using search::TermScorer;
 
 namespace {
-
-// x rounded down to 5 significant bits; -infinity when x <= 0.
-double RoundDown5(double x) {
-  if (!(x > 0)) return -std::numeric_limits<double>::infinity();
-  int e = 0;
-  const double m = std::frexp(x, &e);  // x = m * 2^e, 0.5 <= m < 1
-  return std::ldexp(std::floor(m * 32) / 32, e);
-}
 
 struct AnalyzerSet {
   std::vector<std::optional<Analyzer>> per_field;
@@ -552,8 +545,8 @@ class Searcher::Impl {
         // to 5 significant bits so that their tables, rebuilt whenever the
         // threshold changes, survive most windows.
         if (prune) {
-          const double t1 = RoundDown5(theta * (1 - 2e-9) - prefix[ness]);
-          const double t0 = RoundDown5(theta * (1 - 2e-9));
+          const double t1 = TableThreshold(theta, prefix[ness]);
+          const double t0 = TableThreshold(theta);
           for (std::size_t j = ness; j < n; ++j) {
             with_rest[order[j]].SetThreshold(t1);
             alone[order[j]].SetThreshold(t0);
