@@ -519,15 +519,35 @@ bool SegmentReader::NextId(std::uint32_t doc, std::size_t* pos, std::string* id)
 
 Result<std::string> SegmentReader::Id(std::uint32_t doc) const {
   if (doc >= meta_.max_doc) return Status::InvalidArgument("doc out of range");
-  std::string id;
-  std::size_t pos = 0;
-  for (std::uint32_t d = doc - doc % kIdGroupDocs; d <= doc; ++d) {
-    if (!NextId(d, &pos, &id)) {
+  // NextId's decoding, with the group's bounds read once and the id built
+  // in a buffer: a search looks up an id per hit.
+  const std::uint32_t first = doc - doc % kIdGroupDocs;
+  const std::uint32_t group = doc / kIdGroupDocs;
+  std::uint64_t end = id_bytes_.size();
+  if (std::uint64_t{group + 1} * kIdGroupDocs < meta_.max_doc) {
+    end = DecodeFixed64(id_group_bases_ + 8ull * (group + 1));
+  }
+  std::size_t pos = static_cast<std::size_t>(
+      std::min<std::uint64_t>(DecodeFixed64(id_group_bases_ + 8ull * group), id_bytes_.size()));
+  char buf[kIdMaxBytes];
+  std::uint32_t len = 0;
+  for (std::uint32_t d = first; d <= doc; ++d) {
+    std::uint32_t shared = 0, length = 0;
+    const bool ok = end <= id_bytes_.size() && pos <= end && [&] {
+      const std::string_view g = id_bytes_.substr(0, static_cast<std::size_t>(end));
+      return GetVarint32(g, &pos, &shared) && shared <= len && (d != first || shared == 0) &&
+             GetVarint32(g, &pos, &length) && length <= g.size() - pos &&
+             shared + length != 0 && shared + length <= kIdMaxBytes;
+    }();
+    if (!ok) {
       return Corrupt(kFdt, "bad id table entry for document " + std::to_string(d),
                      static_cast<std::uint64_t>(id_bytes_.data() - fdt_.data()) + pos);
     }
+    std::memcpy(buf + shared, id_bytes_.data() + pos, length);
+    pos += length;
+    len = shared + length;
   }
-  return id;
+  return std::string(buf, len);
 }
 
 Status SegmentReader::ForEachStored(
