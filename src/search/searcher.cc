@@ -492,7 +492,7 @@ class Searcher::Impl {
     std::vector<char> matched(n);
     std::vector<std::size_t> order(n);
     // With term clauses, a document that only one essential clause matches
-    // is first tested against that clause's LengthBound (see below).
+    // is first tested against that clause's LengthBounds (see below).
     constexpr bool kTerms = std::is_same_v<S, TermScorer>;
     std::vector<search::LengthBound> with_rest, alone;
     if constexpr (kTerms) {
