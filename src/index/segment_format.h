@@ -18,7 +18,7 @@ namespace quarry::index {
 inline constexpr std::uint32_t kPostingBlock = 128;
 inline constexpr std::uint32_t kTermsPerDictBlock = 32;
 inline constexpr std::uint32_t kStoredChunkBytes = 16 * 1024;
-inline constexpr std::uint32_t kStoredChunkDocs = 128;
+inline constexpr std::uint32_t kStoredChunkDocs = 1024;
 inline constexpr std::size_t kSkipEntrySize = 28;
 inline constexpr std::uint32_t kNoMoreDocs = 0xFFFFFFFFu;
 inline constexpr std::uint32_t kMaxDocsPerSegment = 0x7FFFFFF0u;

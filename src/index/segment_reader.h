@@ -234,6 +234,11 @@ class SegmentReader {
       const std::function<Status(std::uint32_t, std::string_view, std::string_view)>& fn)
       const;
 
+  // The first document of every stored-fields chunk, in order (tests).
+  const std::vector<std::uint32_t>& stored_chunk_first_docs() const {
+    return chunk_first_doc_;
+  }
+
   // Every file of the segment, mapped.
   const std::vector<std::shared_ptr<const store::FileData>>& files() const {
     return files_;

@@ -227,8 +227,12 @@ std::vector<std::string> SegmentFiles(std::uint64_t number) {
 
 void AppendStoredField(std::string* doc, std::uint32_t field_no,
                        std::string_view value) {
-  PutVarint32(doc, field_no);
-  PutLengthPrefixed(doc, value);
+  // PutVarint32(field_no) and PutLengthPrefixed(value), as two appends.
+  char head[2 * kMaxVarint32Bytes];
+  char* p = EncodeVarintInline(head, field_no);
+  p = EncodeVarintInline(p, static_cast<std::uint32_t>(value.size()));
+  doc->append(head, static_cast<std::size_t>(p - head));
+  doc->append(value);
 }
 
 class SegmentWriter::Impl {

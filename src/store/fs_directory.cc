@@ -3,10 +3,16 @@
 // FsDirectory: a Directory on a POSIX file-system directory.
 //
 //   * Writes go through a 64 KiB user-space buffer that is flushed when full,
-//     on Sync() and on Close(). A write or fsync error is sticky: once one has
-//     been reported, every later Append/Sync reports it again, because the
-//     file's contents on disk are no longer known (after a failed fsync the
-//     kernel may already have dropped the dirty pages).
+//     on Sync() and on Close(). On Linux, each further MiB written is handed
+//     to the kernel's write-back at once (sync_file_range, WRITE only: a
+//     hint that makes nothing durable and waits for nothing), so that a
+//     segment's five files are mostly on disk before their fdatasyncs
+//     instead of being written one file at a time inside them (the waits
+//     of a ~0.7 s Reuters build went from a median 64 ms to 37 ms).
+//     A write or fsync error is sticky: once one has been reported, every
+//     later Append/Sync reports it again, because the file's contents on
+//     disk are no longer known (after a failed fsync the kernel may already
+//     have dropped the dirty pages).
 //   * Reads map the whole file (PROT_READ, MAP_SHARED). Files are append-only
 //     and never rewritten, so the mapped bytes do not change under a reader;
 //     the mapping outlives a Remove() or a Rename() over the name.
@@ -39,6 +45,8 @@ namespace quarry::store {
 namespace {
 
 constexpr std::size_t kWriteBufferSize = 64 * 1024;
+// Bytes written between two write-back hints (see the top).
+constexpr std::uint64_t kWritebackBytes = 1 << 20;
 constexpr std::size_t kMaxNameLength = 255;
 
 // strerror_r comes in a GNU flavour (returns char*) and an XSI flavour
@@ -160,6 +168,7 @@ class FsWritableFile final : public WritableFile {
       // Large appends bypass the buffer.
       const int err = WriteFully(fd_, data.data(), data.size());
       if (err != 0) return Fail(ErrnoStatus("write", path_, err));
+      Written(data.size());
     } else {
       buffer_.append(data);
     }
@@ -208,15 +217,32 @@ class FsWritableFile final : public WritableFile {
   Status FlushBuffer() {
     if (buffer_.empty()) return Status::OK();
     const int err = WriteFully(fd_, buffer_.data(), buffer_.size());
+    const std::size_t n = buffer_.size();
     buffer_.clear();
     if (err != 0) return Fail(ErrnoStatus("write", path_, err));
+    Written(n);
     return Status::OK();
+  }
+
+  // `n` more bytes reached the file: past kWritebackBytes since the last
+  // hint, start their write-back (errors are ignored: fdatasync reports them).
+  void Written(std::size_t n) {
+    written_ += n;
+#if defined(__linux__)
+    if (written_ - writeback_from_ >= kWritebackBytes) {
+      ::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
+                        static_cast<off_t>(written_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
+      writeback_from_ = written_;
+    }
+#endif
   }
 
   int fd_;
   const std::string path_;
   std::string buffer_;
   std::uint64_t size_ = 0;
+  std::uint64_t written_ = 0;         // bytes written to fd_
+  std::uint64_t writeback_from_ = 0;  // write-back started below this
   Status error_;  // Sticky: the first write/fsync failure.
 };
 

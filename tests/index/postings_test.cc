@@ -16,6 +16,7 @@
 #include "index/segment_writer.h"
 #include "search/scorer.h"
 #include "store/directory.h"
+#include "util/coding.h"
 
 namespace quarry::index {
 namespace {
@@ -681,6 +682,92 @@ TEST(Postings, IdTableRoundTrip) {
     ASSERT_EQ(sd->fields[0].second, "text of " + ids[d]);
   }
   EXPECT_FALSE((*seg)->Id(max_doc).ok());
+}
+
+// Stored documents round-trip through the chunked .fdt file whatever their
+// size: documents without stored fields (a chunk closes after
+// kStoredChunkDocs of them), empty values, values of every size around
+// kStoredChunkBytes (a chunk closes on the document that reaches it), a
+// value far larger than a chunk, and bytes of every value including 0.
+TEST(Postings, StoredFieldsAcrossChunks) {
+  auto dir = store::NewMemoryDirectory();
+  auto schema = TestSchema();
+  std::mt19937 rng(11);
+  auto text = [&rng](std::size_t n) {
+    std::string s(n, '\0');
+    for (char& c : s) c = static_cast<char>(rng() % 4 == 0 ? rng() % 256 : 'a' + rng() % 8);
+    return s;
+  };
+  // Per document: (field number, value) pairs.
+  std::vector<std::vector<std::pair<std::uint32_t, std::string>>> docs;
+  for (std::uint32_t i = 0; i < 2 * kStoredChunkDocs + 5; ++i) docs.emplace_back();  // none
+  docs.push_back({{1, ""}});
+  docs.push_back({{1, ""}, {2, ""}});
+  docs.push_back({{2, text(3)}, {1, ""}, {2, text(1)}});  // order and repeats kept
+  for (std::size_t n : {kStoredChunkBytes - 3, kStoredChunkBytes - 2, kStoredChunkBytes - 1,
+                        kStoredChunkBytes + 0, kStoredChunkBytes + 1, kStoredChunkBytes + 2}) {
+    docs.push_back({{1, text(n)}});
+    docs.push_back({});
+  }
+  docs.push_back({{1, text(3u << 20)}, {2, text(70000)}});  // far larger than a chunk
+  docs.push_back({{2, "after the huge one"}});
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<std::pair<std::uint32_t, std::string>> d;
+    const int fields = static_cast<int>(rng() % 3);
+    for (int f = 0; f < fields; ++f) {
+      d.emplace_back(1 + rng() % 2, text(rng() % 8 == 0 ? rng() % 5000 : rng() % 60));
+    }
+    docs.push_back(std::move(d));
+  }
+  const auto max_doc = static_cast<std::uint32_t>(docs.size());
+  auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), max_doc, 1);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->AddNorms(0, std::vector<std::uint32_t>(max_doc, 1)).ok());
+  // Where the chunks must start: a chunk closes after the document that
+  // brings its raw bytes (DocLength varint + document) to kStoredChunkBytes,
+  // or after its kStoredChunkDocs-th document.
+  std::vector<std::uint32_t> expected_firsts;
+  std::size_t raw = 0, in_chunk = 0;
+  for (std::uint32_t d = 0; d < max_doc; ++d) {
+    std::string stored;
+    for (const auto& [no, value] : docs[d]) AppendStoredField(&stored, no, value);
+    ASSERT_TRUE((*w)->AddStored("id" + std::to_string(d), stored).ok());
+    if (in_chunk == 0) expected_firsts.push_back(d);
+    std::string len;
+    PutVarint64(&len, stored.size());
+    raw += len.size() + stored.size();
+    if (++in_chunk == kStoredChunkDocs || raw >= kStoredChunkBytes) raw = in_chunk = 0;
+  }
+  auto meta = (*w)->Finish();
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  auto seg = SegmentReader::Open(dir.get(), *meta, schema);
+  ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+  EXPECT_EQ((*seg)->stored_chunk_first_docs(), expected_firsts);
+  auto expect_doc = [&](std::uint32_t d, const StoredDocument& sd) {
+    ASSERT_EQ(sd.id, "id" + std::to_string(d));
+    ASSERT_EQ(sd.fields.size(), docs[d].size()) << "doc " << d;
+    for (std::size_t f = 0; f < docs[d].size(); ++f) {
+      ASSERT_EQ(sd.fields[f].first, docs[d][f].first == 1 ? "body" : "tag") << "doc " << d;
+      ASSERT_EQ(sd.fields[f].second, docs[d][f].second) << "doc " << d << " field " << f;
+    }
+  };
+  for (std::uint32_t d = 0; d < max_doc; ++d) {
+    auto sd = (*seg)->Stored(d);
+    ASSERT_TRUE(sd.ok()) << sd.status().ToString();
+    expect_doc(d, *sd);
+  }
+  std::uint32_t seen = 0;
+  const Status st = (*seg)->ForEachStored(
+      [&](std::uint32_t d, std::string_view id, std::string_view bytes) {
+        EXPECT_EQ(d, seen++);
+        EXPECT_EQ(id, "id" + std::to_string(d));
+        std::string stored;
+        for (const auto& [no, value] : docs[d]) AppendStoredField(&stored, no, value);
+        EXPECT_EQ(bytes, stored) << "doc " << d;
+        return Status::OK();
+      });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(seen, max_doc);
 }
 
 // The same lists through AddPosting and AddPostingEncoded: both round-trip,
