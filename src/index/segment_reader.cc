@@ -967,7 +967,7 @@ PostingsIterator::BlockBound PostingsIterator::CurrentBound() const {
 // Finds where the current document's position entries start (*at), skipping
 // those of the earlier documents of this block. False (status_ set) on bad
 // bytes.
-bool PostingsIterator::SeekPositions(std::size_t* at_out) {
+bool PostingsIterator::SeekPositionsSlow(std::size_t* at_out) {
   std::size_t at = pos_cursor_;
   if (!freqs_ready_) {
     DecodeFreqs();

@@ -8,6 +8,7 @@
 #ifndef QUARRY_SRC_INDEX_SEGMENT_READER_H_
 #define QUARRY_SRC_INDEX_SEGMENT_READER_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -151,7 +152,16 @@ class PostingsIterator {
   std::uint32_t NextSlow();
   std::uint32_t AdvanceSlow(std::uint32_t target);
   std::uint32_t Fail(const std::string& what, std::uint64_t offset);
-  bool SeekPositions(std::size_t* at);
+  // Where the current document's entries start; inline when no entry is to
+  // be skipped (the cursor is at this document's start).
+  bool SeekPositions(std::size_t* at) {
+    if (freqs_ready_ && pos_cursor_idx_ == idx_) {
+      *at = cur_pos_start_ = std::min(pos_cursor_, pos_bytes_.size());
+      return true;
+    }
+    return SeekPositionsSlow(at);
+  }
+  bool SeekPositionsSlow(std::size_t* at);
   bool SkipFail(const char* what, std::size_t at);
   Status PositionsFail(const char* what, std::size_t at);
 
