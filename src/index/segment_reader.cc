@@ -6,8 +6,13 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <immintrin.h>
+#define QUARRY_SKIP_HW 1
+#endif
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 
@@ -19,6 +24,45 @@ namespace quarry::index {
 namespace {
 
 enum FileSlot : std::size_t { kSi = 0, kTim, kDoc, kPos, kNrm, kFdt };
+
+#if defined(QUARRY_SKIP_HW)
+bool CpuHasPopcntBmi2() {
+  static const bool available = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("popcnt") != 0 && __builtin_cpu_supports("bmi2") != 0;
+  }();
+  return available;
+}
+std::atomic<bool> g_skip_hw{CpuHasPopcntBmi2()};
+
+// Skips *n position entries of a term without lengths (every byte with its
+// top bit clear ends one entry), 64 bytes at a time: one POPCNT per step and
+// one PDEP to find the n-th end. Stops when fewer than 64 bytes remain;
+// *n says how many entries are still to be skipped.
+__attribute__((target("popcnt,bmi2"))) const std::uint8_t* SkipUnitEntriesHw(
+    const std::uint8_t* p, const std::uint8_t* end, std::uint64_t* n_io) {
+  std::uint64_t n = *n_io;
+  while (n > 0 && end - p >= 64) {
+    const auto* q = reinterpret_cast<const __m128i*>(p);
+    auto top_bits = [q](int k) {  // the top bits of bytes 16k..16k+15
+      return static_cast<std::uint64_t>(
+                 static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_loadu_si128(q + k))))
+             << (16 * k);
+    };
+    const std::uint64_t ends = ~(top_bits(0) | top_bits(1) | top_bits(2) | top_bits(3));
+    const auto count = static_cast<std::uint64_t>(__builtin_popcountll(ends));
+    if (count < n) {
+      n -= count;
+      p += 64;
+      continue;
+    }
+    p += __builtin_ctzll(_pdep_u64(std::uint64_t{1} << (n - 1), ends)) + 1;  // the n-th end
+    n = 0;
+  }
+  *n_io = n;
+  return p;
+}
+#endif
 
 // A varint read at *pos in `data` (bounds-checked).
 bool GetVarint32Slow(std::string_view data, std::size_t* pos, std::uint32_t* v) {
@@ -596,6 +640,22 @@ Status SegmentReader::ForEachStored(
   return Status::OK();
 }
 
+void SetPositionSkipHardware(bool on) {
+#if defined(QUARRY_SKIP_HW)
+  g_skip_hw.store(on && CpuHasPopcntBmi2(), std::memory_order_relaxed);
+#else
+  (void)on;
+#endif
+}
+
+bool PositionSkipHardware() {
+#if defined(QUARRY_SKIP_HW)
+  return g_skip_hw.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
+}
+
 // ---- PostingsIterator ------------------------------------------------------
 
 PostingsIterator::PostingsIterator(const SegmentReader* segment,
@@ -726,6 +786,7 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
   }
   pos_cursor_ = pos_start;
   pos_cursor_idx_ = 0;
+  cum_ready_ = false;
   return true;
 }
 
@@ -733,15 +794,60 @@ void PostingsIterator::DecodeFreqs() {
   freqs_ready_ = true;
   if (count_ != kPostingBlock || freq_packed_ == nullptr) return;
   UnpackBlock(freq_packed_, freq_bits_, freqs_);
-  // Stored minus one; none may exceed the term's bound.
+  // Stored minus one; none may exceed the term's bound. No value of a block
+  // packed in fewer bits than the bound needs can exceed it.
+  bool above = info_.max_freq == 0;
+  const bool check = freq_bits_ >= 32 || (std::uint64_t{1} << freq_bits_) > info_.max_freq;
+#if defined(__SSE2__)
+  // Unsigned comparison through a bias: v > max_freq - 1.
+  const __m128i bias = _mm_set1_epi32(INT32_MIN);
+  const __m128i limit = _mm_set1_epi32(static_cast<std::int32_t>((info_.max_freq - 1) ^ 0x80000000u));
+  const __m128i one = _mm_set1_epi32(1);
+  __m128i over = _mm_setzero_si128();
+  auto* f = reinterpret_cast<__m128i*>(freqs_);
+  for (std::uint32_t i = 0; i < kPostingBlock / 4; ++i) {
+    const __m128i v = _mm_loadu_si128(f + i);
+    over = _mm_or_si128(over, _mm_cmpgt_epi32(_mm_xor_si128(v, bias), limit));
+    _mm_storeu_si128(f + i, _mm_add_epi32(v, one));
+  }
+  above = above || (check && _mm_movemask_epi8(over) != 0);
+#else
   std::uint32_t fmax = 0;
-  for (std::uint32_t i = 0; i < kPostingBlock; ++i) fmax = std::max(fmax, freqs_[i]);
-  if (fmax >= info_.max_freq) {
+  for (std::uint32_t i = 0; i < kPostingBlock; ++i) {
+    fmax = std::max(fmax, freqs_[i]);
+    freqs_[i] += 1;
+  }
+  above = above || (check && fmax >= info_.max_freq);
+#endif
+  if (above) {
     Fail("frequency above the term's bound",
          info_.doc_offset + static_cast<std::uint64_t>(freq_packed_ - reinterpret_cast<const std::uint8_t*>(doc_bytes_.data())));
     return;
   }
-  for (std::uint32_t i = 0; i < kPostingBlock; ++i) freqs_[i] += 1;
+}
+
+// cum_[i] = the entries of the block's documents before document i, in
+// 32 bits: used only while 128 frequencies cannot reach 2^32 (max_freq
+// below 2^24).
+void PostingsIterator::BuildCumulative() {
+  cum_ready_ = true;
+  cum_[0] = 0;
+#if defined(__SSE2__)
+  if (count_ == kPostingBlock) {
+    __m128i carry = _mm_setzero_si128();
+    const auto* f = reinterpret_cast<const __m128i*>(freqs_);
+    for (std::uint32_t i = 0; i < kPostingBlock / 4; ++i) {
+      __m128i v = _mm_loadu_si128(f + i);
+      v = _mm_add_epi32(v, _mm_slli_si128(v, 4));
+      v = _mm_add_epi32(v, _mm_slli_si128(v, 8));
+      v = _mm_add_epi32(v, carry);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(cum_ + 1 + 4 * i), v);
+      carry = _mm_shuffle_epi32(v, 0xFF);
+    }
+    return;
+  }
+#endif
+  for (std::uint32_t i = 0; i < count_; ++i) cum_[i + 1] = cum_[i] + freqs_[i];
 }
 
 std::uint32_t PostingsIterator::NextSlow() {
@@ -879,12 +985,13 @@ PostingsIterator::BlockBound PostingsIterator::CurrentBound() const {
 }
 
 // Finds where the current document's position entries start (*at), skipping
-// those of the earlier documents of this block.
-Status PostingsIterator::SeekPositions(std::size_t* at_out) {
+// those of the earlier documents of this block. False (status_ set) on bad
+// bytes.
+bool PostingsIterator::SeekPositionsSlow(std::size_t* at_out) {
   std::size_t at = pos_cursor_;
   if (!freqs_ready_) {
     DecodeFreqs();
-    if (!status_.ok()) return status_;
+    if (!status_.ok()) return false;
   }
   if (pos_cursor_idx_ == idx_ + 1) {
     at = cur_pos_start_;  // positions of the current document, again
@@ -894,15 +1001,27 @@ Status PostingsIterator::SeekPositions(std::size_t* at_out) {
   // entry is a varint whose lowest bit says a length varint follows. (The
   // skipped bytes are not validated here; Check() decodes every entry.)
   std::uint64_t n = 0;
-  for (; pos_cursor_idx_ < idx_; ++pos_cursor_idx_) n += freqs_[pos_cursor_idx_];
+  if (pos_cursor_idx_ < idx_) {
+    if (info_.max_freq < (1u << 24)) {
+      if (!cum_ready_) BuildCumulative();
+      n = cum_[idx_] - cum_[pos_cursor_idx_];
+      pos_cursor_idx_ = idx_;
+    } else {
+      for (; pos_cursor_idx_ < idx_; ++pos_cursor_idx_) n += freqs_[pos_cursor_idx_];
+    }
+  }
   const auto* base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
   const std::uint8_t* p = base + std::min(at, pos_bytes_.size());
   const std::uint8_t* const end = base + pos_bytes_.size();
 #if defined(__SSE2__)
   if (!info_.long_tokens) {
     // No entry of this term carries a length: every byte with its top bit
-    // clear ends one entry. 64 bytes at a time while more entries than
-    // that are to be skipped, then 16.
+    // clear ends one entry. With POPCNT and PDEP, 64 bytes at a time up to
+    // the entry; else 64 bytes at a time while more entries than that are
+    // to be skipped, then 16.
+#if defined(QUARRY_SKIP_HW)
+    if (n > 0 && g_skip_hw.load(std::memory_order_relaxed)) p = SkipUnitEntriesHw(p, end, &n);
+#endif
     while (n >= 64 && end - p >= 64) {
       const auto* q = reinterpret_cast<const __m128i*>(p);
       auto top_bits = [q](int k) {  // the top bits of bytes 16k..16k+15
@@ -954,16 +1073,16 @@ Status PostingsIterator::SeekPositions(std::size_t* at_out) {
         continue;
       }
     }
-    if (p == end) return PositionsFail("truncated positions", static_cast<std::size_t>(p - base));
+    if (p == end) return SkipFail("truncated positions", static_cast<std::size_t>(p - base));
     std::uint8_t b = *p++;
     const bool has_length = b & 1;
     while (b & 0x80) {
-      if (p == end) return PositionsFail("truncated positions", static_cast<std::size_t>(p - base));
+      if (p == end) return SkipFail("truncated positions", static_cast<std::size_t>(p - base));
       b = *p++;
     }
     if (has_length) {
       do {
-        if (p == end) return PositionsFail("truncated positions", static_cast<std::size_t>(p - base));
+        if (p == end) return SkipFail("truncated positions", static_cast<std::size_t>(p - base));
         b = *p++;
       } while (b & 0x80);
     }
@@ -972,12 +1091,17 @@ Status PostingsIterator::SeekPositions(std::size_t* at_out) {
   at = static_cast<std::size_t>(p - base);
   cur_pos_start_ = at;
   *at_out = at;
-  return Status::OK();
+  return true;
+}
+
+bool PostingsIterator::SkipFail(const char* what, std::size_t at) {
+  status_ = Status::Corruption(seg_->pos_name() + ": " + what + " at offset " +
+                               std::to_string(info_.pos_offset + at));
+  return false;
 }
 
 Status PostingsIterator::PositionsFail(const char* what, std::size_t at) {
-  status_ = Status::Corruption(seg_->pos_name() + ": " + what + " at offset " +
-                               std::to_string(info_.pos_offset + at));
+  SkipFail(what, at);
   return status_;
 }
 
@@ -985,7 +1109,7 @@ Status PostingsIterator::Positions(std::vector<PosEntry>* out) {
   out->clear();
   if (!has_positions_ || doc_ == kNoMoreDocs) return status_;
   std::size_t at = 0;
-  QUARRY_RETURN_IF_ERROR(SeekPositions(&at));
+  if (!SeekPositions(&at)) return status_;
   std::uint32_t p = 0;
   // Each entry takes at least one byte: never reserve beyond what exists.
   out->reserve(std::min<std::size_t>(freqs_[idx_], pos_bytes_.size() - std::min(at, pos_bytes_.size())));
@@ -1010,7 +1134,7 @@ Status PostingsIterator::PositionBits(std::uint64_t bits[4], bool* fits) {
   const std::uint32_t n = has_positions_ && doc_ != kNoMoreDocs ? freq() : 0;
   if (n == 0) return status_;
   std::size_t at = 0;
-  QUARRY_RETURN_IF_ERROR(SeekPositions(&at));
+  if (!SeekPositions(&at)) return status_;
   const auto* const base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
   const std::uint8_t* s = base + at;
   const std::uint8_t* const end = base + pos_bytes_.size();
@@ -1077,50 +1201,104 @@ Status PostingsIterator::PositionBits(std::uint64_t bits[4], bool* fits) {
   return Status::OK();
 }
 
-Status PostingsIterator::FindAnyPosition(const std::uint32_t* targets, std::size_t count,
-                                         bool* found, bool* unit) {
+bool PostingsIterator::AdjacentPair(PostingsIterator& first, PostingsIterator& second,
+                                    std::vector<std::uint32_t>* scratch, bool* found,
+                                    bool* unit) {
   *found = false;
   *unit = true;
-  const std::uint32_t n = has_positions_ && doc_ != kNoMoreDocs ? freq() : 0;
-  if (n == 0 || count == 0) return status_;
+  if (!first.has_positions_ || !second.has_positions_ || first.doc_ == kNoMoreDocs ||
+      second.doc_ == kNoMoreDocs) {
+    return first.status_.ok() && second.status_.ok();
+  }
+  const std::uint32_t nf = first.freq(), ns = second.freq();
+  if (!first.status_.ok() || !second.status_.ok()) return false;
+  if (nf == 0 || ns == 0) return true;
+  // The shorter word's positions become keys: p + 1 for each of its
+  // positions p. The longer word's entry q continues one when q (first
+  // word shorter) or q + 2 (second word shorter) equals a key.
+  const bool first_short = nf <= ns;
+  PostingsIterator& s = first_short ? first : second;
+  PostingsIterator& l = first_short ? second : first;
+  const std::uint32_t n = first_short ? nf : ns;
+  const std::uint32_t m = first_short ? ns : nf;
   std::size_t at = 0;
-  QUARRY_RETURN_IF_ERROR(SeekPositions(&at));
-  const std::uint32_t* const targets_end = targets + count;
-  std::uint64_t p = 0;
-  std::uint32_t i = 0;
+  if (!s.SeekPositions(&at)) return false;
+  if (scratch->size() < n) scratch->resize(n);
+  std::uint32_t* const keys = scratch->data();
+  {
+    const auto* base = reinterpret_cast<const std::uint8_t*>(s.pos_bytes_.data());
+    const std::size_t size = s.pos_bytes_.size();
+    std::uint32_t p = 1;  // keys are positions + 1
+    std::uint32_t i = 0;
+    // Eight one-byte entries without lengths at a time (see UnitPositions).
+    while (n - i >= 8 && size - at >= 8 && p <= UINT32_MAX - 8 * 63) {
+      std::uint64_t w;
+      std::memcpy(&w, base + at, 8);
+      if ((w & 0x8181818181818181ull) != 0) break;
+      for (int k = 0; k < 8; ++k) {
+        p += static_cast<std::uint32_t>(w >> (8 * k + 1)) & 0x3f;
+        keys[i + static_cast<std::uint32_t>(k)] = p;
+      }
+      i += 8;
+      at += 8;
+    }
+    for (; i < n; ++i) {
+      std::uint32_t v;
+      if (at < size && base[at] < 0x80) {
+        v = base[at++];
+      } else if (!GetVarint32(s.pos_bytes_, &at, &v)) {
+        return s.SkipFail("bad position", at);
+      }
+      if (v & 1) {
+        *unit = false;  // a token longer than one position: the caller falls back
+        s.pos_cursor_ = s.cur_pos_start_;
+        s.pos_cursor_idx_ = s.idx_;
+        return true;
+      }
+      if ((v >> 1) > UINT32_MAX - p) return s.SkipFail("position overflow", at);
+      p += v >> 1;
+      keys[i] = p;
+    }
+    s.pos_cursor_ = at;
+    s.pos_cursor_idx_ = s.idx_ + 1;
+  }
+  if (!l.SeekPositions(&at)) return false;
+  const auto* base = reinterpret_cast<const std::uint8_t*>(l.pos_bytes_.data());
+  const std::size_t size = l.pos_bytes_.size();
+  const std::uint32_t* key = keys;
+  const std::uint32_t* const keys_end = keys + n;
+  std::uint64_t q = first_short ? 0 : 2;
   bool complete = true;  // every entry read: the cursor can stay past them
-  for (; i < n; ++i) {
+  for (std::uint32_t i = 0; i < m; ++i) {
     std::uint32_t v;
-    if (at < pos_bytes_.size() && static_cast<std::uint8_t>(pos_bytes_[at]) < 0x80) {
-      v = static_cast<std::uint8_t>(pos_bytes_[at++]);
-    } else if (!GetVarint32(pos_bytes_, &at, &v)) {
-      return PositionsFail("bad position", at);
+    if (at < size && base[at] < 0x80) {
+      v = base[at++];
+    } else if (!GetVarint32(l.pos_bytes_, &at, &v)) {
+      return l.SkipFail("bad position", at);
     }
     if (v & 1) {
       *unit = false;
       complete = false;
       break;
     }
-    p += v >> 1;
-    while (*targets < p) {
-      if (++targets == targets_end) break;
+    q += v >> 1;
+    while (*key < q) {
+      if (++key == keys_end) break;
     }
-    if (targets == targets_end || *targets == p) {
-      *found = targets != targets_end;
-      complete = i + 1 == n;
+    if (key == keys_end || *key == q) {
+      *found = key != keys_end;
+      complete = i + 1 == m;
       break;
     }
   }
   if (complete) {
-    // Every entry was read (the loop ran out, or stopped after the last
-    // one): the next document's entries start here.
-    pos_cursor_ = at;
-    pos_cursor_idx_ = idx_ + 1;
+    l.pos_cursor_ = at;
+    l.pos_cursor_idx_ = l.idx_ + 1;
   } else {
-    pos_cursor_ = cur_pos_start_;  // stopped early: the next call starts over here
-    pos_cursor_idx_ = idx_;
+    l.pos_cursor_ = l.cur_pos_start_;  // stopped early: the next call starts over here
+    l.pos_cursor_idx_ = l.idx_;
   }
-  return Status::OK();
+  return true;
 }
 
 Status PostingsIterator::UnitPositions(std::vector<std::uint32_t>* out, bool* unit) {
@@ -1132,7 +1310,7 @@ Status PostingsIterator::UnitPositions(std::vector<std::uint32_t>* out, bool* un
     return status_;
   }
   std::size_t at = 0;
-  QUARRY_RETURN_IF_ERROR(SeekPositions(&at));
+  if (!SeekPositions(&at)) return status_;
   const auto* base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
   const std::size_t size = pos_bytes_.size();
   std::uint32_t* dst = out->data();

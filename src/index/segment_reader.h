@@ -8,6 +8,7 @@
 #ifndef QUARRY_SRC_INDEX_SEGMENT_READER_H_
 #define QUARRY_SRC_INDEX_SEGMENT_READER_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -25,6 +26,12 @@
 namespace quarry::index {
 
 class SegmentReader;
+
+// Whether skipping position entries may use POPCNT and PDEP when the CPU
+// has them (on by default). For tests, which compare the readers with it
+// on and off; PositionSkipHardware() says whether that loop is in use.
+void SetPositionSkipHardware(bool on);
+bool PositionSkipHardware();
 
 // Iterates the postings of one term: doc ids in increasing order, their
 // frequencies and (on request) positions. Not thread-safe; one per thread.
@@ -105,12 +112,16 @@ class PostingsIterator {
   // says so; when false, the bits are unspecified and the other two calls
   // still work for this document.
   Status PositionBits(std::uint64_t bits[4], bool* fits);
-  // Whether some position of the current document is one of `targets`
-  // (sorted ascending), reading entries only up to the first such one.
-  // *unit false: a token of the document is longer than one position
-  // (nothing decided; the other calls still work for this document).
-  Status FindAnyPosition(const std::uint32_t* targets, std::size_t count, bool* found,
-                         bool* unit);
+  // Counting two-word phrases: whether some entry of `second` on its
+  // current document sits exactly one position after an entry of `first`
+  // (both on the same document). Reads the word with fewer entries on the
+  // document into *scratch, and the other only up to the first entry that
+  // continues one of them. *unit false: a token of either word on the
+  // document is longer than one position (nothing decided; the other calls
+  // still work for this document). False on corruption (see status() of
+  // both).
+  static bool AdjacentPair(PostingsIterator& first, PostingsIterator& second,
+                           std::vector<std::uint32_t>* scratch, bool* found, bool* unit);
   // Corruption found while iterating, or OK.
   const Status& status() const { return status_; }
 
@@ -137,10 +148,21 @@ class PostingsIterator {
  private:
   bool LoadBlock(std::uint32_t k);
   void DecodeFreqs();
+  void BuildCumulative();
   std::uint32_t NextSlow();
   std::uint32_t AdvanceSlow(std::uint32_t target);
   std::uint32_t Fail(const std::string& what, std::uint64_t offset);
-  Status SeekPositions(std::size_t* at);
+  // Where the current document's entries start; inline when no entry is to
+  // be skipped (the cursor is at this document's start).
+  bool SeekPositions(std::size_t* at) {
+    if (freqs_ready_ && pos_cursor_idx_ == idx_) {
+      *at = cur_pos_start_ = std::min(pos_cursor_, pos_bytes_.size());
+      return true;
+    }
+    return SeekPositionsSlow(at);
+  }
+  bool SeekPositionsSlow(std::size_t* at);
+  bool SkipFail(const char* what, std::size_t at);
   Status PositionsFail(const char* what, std::size_t at);
 
   const SegmentReader* seg_;
@@ -157,6 +179,9 @@ class PostingsIterator {
   const std::uint8_t* freq_packed_ = nullptr;  // the block's packed frequencies
   int freq_bits_ = 0;
   bool freqs_ready_ = true;      // freqs_ holds the current block's
+  // Entries of the block's documents before each one (see BuildCumulative).
+  std::uint32_t cum_[kPostingBlock + 1];
+  bool cum_ready_ = false;
   std::uint32_t count_ = 0;      // docs in the current block
   std::uint32_t idx_ = 0;        // index of the current doc in the block
   std::uint32_t doc_ = kNoMoreDocs;

@@ -700,23 +700,9 @@ std::uint32_t PhraseScorer::Confirm(std::uint32_t d) {
       // the first that continues one of them.
       index::PostingsIterator& a = words_[0].alts[0].terms[0]->postings();
       index::PostingsIterator& b = words_[1].alts[0].terms[0]->postings();
-      const bool a_short = a.freq() <= b.freq();
       bool unit = true, found = false;
-      Status s = (a_short ? a : b).UnitPositions(&upos_[0], &unit);
-      if (s.ok() && unit) {
-        std::vector<std::uint32_t>& targets = upos_[1];
-        targets.clear();
-        for (std::uint32_t p : upos_[0]) {
-          if (a_short) {
-            if (p < UINT32_MAX) targets.push_back(p + 1);
-          } else if (p > 0) {
-            targets.push_back(p - 1);
-          }
-        }
-        s = (a_short ? b : a).FindAnyPosition(targets.data(), targets.size(), &found, &unit);
-      }
-      if (!s.ok()) {
-        if (status_.ok()) status_ = s;
+      if (!index::PostingsIterator::AdjacentPair(a, b, &upos_[0], &found, &unit)) {
+        if (status_.ok()) status_ = !a.status().ok() ? a.status() : b.status();
         return doc_ = kNoMoreDocs;
       }
       if (unit) {

@@ -408,13 +408,13 @@ TEST(Postings, PositionsAfterSkippedDocuments) {
   }
 }
 
-// The phrase readers (UnitPositions, PositionBits, FindAnyPosition) against
+// The phrase readers (UnitPositions, PositionBits) against
 // Positions(), in any order and any number of times per document, after
 // skipping documents: with and without tokens longer than one position (the
 // dictionary's flag, and the 16-byte skip only without them), positions
 // below and past 256, one-byte and multi-byte gaps; written directly and
 // through the encoded path.
-TEST(Postings, PositionReadersAgree) {
+void CheckPositionReadersAgree() {
   std::mt19937 rng(31);
   Lists lists;
   for (int t = 0; t < 8; ++t) {
@@ -468,7 +468,7 @@ TEST(Postings, PositionReadersAgree) {
         }
         const int calls = 1 + static_cast<int>(rng() % 3);
         for (int c = 0; c < calls; ++c) {
-          const unsigned kind = static_cast<unsigned>(rng() % 4);
+          const unsigned kind = static_cast<unsigned>(rng() % 3);
           if (kind == 0) {
             ASSERT_TRUE(it.Positions(&got).ok()) << it.status().ToString();
             ASSERT_EQ(got.size(), want.size());
@@ -486,7 +486,7 @@ TEST(Postings, PositionReadersAgree) {
                 ASSERT_EQ(unit_got[k], want[k].position);
               }
             }
-          } else if (kind == 2) {
+          } else {
             std::uint64_t bits[4];
             bool ok = false;
             ASSERT_TRUE(it.PositionBits(bits, &ok).ok());
@@ -496,47 +496,190 @@ TEST(Postings, PositionReadersAgree) {
               for (const PosEntry& e : want) expect[e.position / 64] |= std::uint64_t{1} << (e.position % 64);
               for (int k = 0; k < 4; ++k) ASSERT_EQ(bits[k], expect[k]) << "word " << k;
             }
-          } else {
-            // Targets: some positions of the document, some not, sorted.
-            std::vector<std::uint32_t> targets;
-            const std::size_t nt = rng() % 4;
-            for (std::size_t k = 0; k < nt; ++k) {
-              if (!want.empty() && rng() % 2 == 0) {
-                targets.push_back(want[rng() % want.size()].position);
-              } else {
-                targets.push_back(static_cast<std::uint32_t>(rng() % 2000));
-              }
-            }
-            std::sort(targets.begin(), targets.end());
-            bool found = false, unit = false;
-            ASSERT_TRUE(it.FindAnyPosition(targets.data(), targets.size(), &found, &unit).ok());
-            // The model: entries in order; a long one before any decision
-            // means "not unit"; else the first entry at a target is found.
-            bool want_unit = true, want_found = false;
-            std::size_t ti = 0;
-            for (const PosEntry& e : want) {
-              if (targets.empty()) break;
-              if (e.length > 1) {
-                want_unit = false;
-                break;
-              }
-              while (ti < targets.size() && targets[ti] < e.position) ++ti;
-              if (ti == targets.size()) break;
-              if (targets[ti] == e.position) {
-                want_found = true;
-                break;
-              }
-            }
-            ASSERT_EQ(unit, want_unit);
-            if (unit) {
-              ASSERT_EQ(found, want_found);
-            }
           }
         }
       }
       ASSERT_EQ(it.Next(), kNoMoreDocs);
     }
   }
+}
+
+// With and without the POPCNT/PDEP skip (when the CPU has it).
+TEST(Postings, PositionReadersAgree) {
+  for (bool hw : {true, false}) {
+    SetPositionSkipHardware(hw);
+    SCOPED_TRACE(PositionSkipHardware() ? "POPCNT/PDEP skip" : "portable skip");
+    CheckPositionReadersAgree();
+  }
+  SetPositionSkipHardware(true);
+}
+
+// Position entries of one document for the AdjacentPair test: `n` entries,
+// gaps mostly 1..6 with some of 64 and more (multi-byte), the first at 0
+// now and then; with `long_tokens`, some entries two positions long.
+std::vector<PosEntry> PairPositions(std::mt19937& rng, std::uint32_t n, bool long_tokens) {
+  std::vector<PosEntry> out;
+  std::uint32_t at = rng() % 4 == 0 ? 0 : static_cast<std::uint32_t>(rng() % 12);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    out.push_back({at, long_tokens && rng() % 8 == 0 ? 2u : 1u});
+    at += rng() % 16 == 0 ? 64 + static_cast<std::uint32_t>(rng() % 200)
+                          : 1 + static_cast<std::uint32_t>(rng() % 6);
+  }
+  return out;
+}
+
+// PostingsIterator::AdjacentPair (two-word phrase counts) against a model:
+// on every common document read, some position of the second word is one
+// after a position of the first; entry counts around the 8-entry step and
+// 64-byte skip steps, documents skipped within and across 128-document
+// blocks (full and tail), positions 0, multi-byte gaps, tokens longer than
+// one position (then "not unit" is allowed, and required only when
+// neither word had one), with and without the POPCNT/PDEP skip, and
+// Positions() afterwards on either word.
+TEST(Postings, AdjacentPairAgrees) {
+  const std::uint32_t kCounts[] = {1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 127, 128, 129};
+  for (bool hw : {true, false}) {
+    SetPositionSkipHardware(hw);
+    SCOPED_TRACE(PositionSkipHardware() ? "POPCNT/PDEP skip" : "portable skip");
+    for (bool long_tokens : {false, true}) {
+      SCOPED_TRACE(long_tokens ? "with long tokens" : "one-position tokens");
+      std::mt19937 rng(long_tokens ? 7 : 5);
+      Lists lists;
+      std::vector<Posting>& a = lists["\x01" "a"];
+      std::vector<Posting>& b = lists["\x01" "b"];
+      const std::uint32_t max_doc = 1500;
+      for (std::uint32_t d = 0; d < max_doc; ++d) {
+        for (std::vector<Posting>* list : {&a, &b}) {
+          if (rng() % 10 < 3) continue;
+          const std::uint32_t n = rng() % 3 == 0 ? kCounts[rng() % std::size(kCounts)]
+                                                 : 1 + static_cast<std::uint32_t>(rng() % 12);
+          list->push_back({d, PairPositions(rng, n, long_tokens), n});
+        }
+        if (!a.empty() && !b.empty() && a.back().doc == d && b.back().doc == d && rng() % 2 == 0) {
+          // Make the phrase occur: b right after one of a's positions.
+          std::vector<PosEntry>& pa = a.back().positions;
+          const std::uint32_t at = pa[rng() % pa.size()].position + 1;
+          std::vector<PosEntry>& pb = b.back().positions;
+          bool present = false;
+          for (const PosEntry& e : pb) present |= e.position == at;
+          if (!present) {
+            pb.push_back({at, 1});
+            std::sort(pb.begin(), pb.end(), [](const PosEntry& x, const PosEntry& y) {
+              return x.position < y.position;
+            });
+            b.back().freq = static_cast<std::uint32_t>(pb.size());
+          }
+        }
+      }
+      auto dir = store::NewMemoryDirectory();
+      auto seg = WriteAndOpen(dir.get(), TestSchema(), max_doc, lists);
+      ASSERT_NE(seg, nullptr);
+      auto ia = seg->Find("\x01" "a");
+      auto ib = seg->Find("\x01" "b");
+      ASSERT_TRUE(ia.ok() && ia->has_value() && ib.ok() && ib->has_value());
+      auto ita = seg->Postings("\x01" "a", **ia);
+      auto itb = seg->Postings("\x01" "b", **ib);
+      std::vector<std::uint32_t> scratch;
+      std::vector<PosEntry> got;
+      std::size_t j = 0, reads = 0, found_count = 0;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        while (j < b.size() && b[j].doc < a[i].doc) ++j;
+        if (j == b.size()) break;
+        if (b[j].doc != a[i].doc) continue;
+        if (rng() % 4 == 0) continue;  // not read: its entries are skipped
+        SCOPED_TRACE("document " + std::to_string(a[i].doc));
+        ASSERT_EQ(ita.Advance(a[i].doc), a[i].doc);
+        ASSERT_EQ(itb.Advance(a[i].doc), a[i].doc);
+        const int calls = 1 + static_cast<int>(rng() % 2);
+        for (int c = 0; c < calls; ++c) {
+          const bool a_first = rng() % 2 == 0;
+          const std::vector<PosEntry>& first = (a_first ? a[i] : b[j]).positions;
+          const std::vector<PosEntry>& second = (a_first ? b[j] : a[i]).positions;
+          bool want_found = false, all_unit = true;
+          for (const PosEntry& e : first) {
+            all_unit = all_unit && e.length == 1;
+            for (const PosEntry& f : second) want_found |= f.position == e.position + 1;
+          }
+          for (const PosEntry& f : second) all_unit = all_unit && f.length == 1;
+          bool found = false, unit = false;
+          ASSERT_TRUE(PostingsIterator::AdjacentPair(a_first ? ita : itb, a_first ? itb : ita,
+                                                     &scratch, &found, &unit));
+          if (all_unit) {
+            ASSERT_TRUE(unit);
+          }
+          if (unit) {
+            ASSERT_EQ(found, want_found);
+            ++reads;
+            found_count += found;
+          }
+        }
+        // The cursors stay right for the general reader.
+        for (int w = 0; w < 2; ++w) {
+          if (rng() % 2 == 0) continue;
+          const std::vector<PosEntry>& want = (w == 0 ? a[i] : b[j]).positions;
+          ASSERT_TRUE((w == 0 ? ita : itb).Positions(&got).ok());
+          ASSERT_EQ(got.size(), want.size());
+          for (std::size_t k = 0; k < got.size(); ++k) {
+            ASSERT_EQ(got[k].position, want[k].position);
+            ASSERT_EQ(got[k].length, want[k].length);
+          }
+        }
+      }
+      // Both answers occur often enough to mean something.
+      EXPECT_GT(reads, 200u);
+      EXPECT_GT(found_count, 50u);
+      EXPECT_GT(reads - found_count, 50u);
+      ASSERT_TRUE(ita.status().ok() && itb.status().ok());
+    }
+  }
+  SetPositionSkipHardware(true);
+}
+
+// Bad position bytes make AdjacentPair fail with Corruption (from either
+// word), never crash: every byte of the .pos body replaced by a
+// continuation byte or by 0xFF.
+TEST(Postings, AdjacentPairRefusesBadBytes) {
+  for (char fill : {'\x80', '\xFF'}) {
+    for (bool hw : {true, false}) {
+      SetPositionSkipHardware(hw);
+      Lists lists;
+      for (std::uint32_t d = 0; d < 400; ++d) {
+        lists["\x01" "a"].push_back({d, {{1, 1}, {5, 1}, {9, 1}}, 3});
+        if (d % 3 == 0) lists["\x01" "b"].push_back({d, {{2, 1}}, 1});
+      }
+      auto dir = store::NewMemoryDirectory();
+      auto seg = WriteAndOpen(dir.get(), TestSchema(), 400, lists);
+      ASSERT_NE(seg, nullptr);
+      const std::string name = seg->pos_name();
+      const SegmentMeta meta = seg->meta();
+      std::string bytes(dir->Open(name).value()->bytes());
+      std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(kHeaderSize),
+                bytes.end() - static_cast<std::ptrdiff_t>(kFooterSize), fill);
+      seg.reset();
+      ASSERT_TRUE(dir->Remove(name).ok());
+      auto f = dir->Create(name);
+      ASSERT_TRUE(f.ok());
+      ASSERT_TRUE((*f)->Append(bytes).ok() && (*f)->Sync().ok() && (*f)->Close().ok());
+      auto bad = SegmentReader::Open(dir.get(), meta, TestSchema());
+      ASSERT_TRUE(bad.ok()) << bad.status().ToString();  // .pos checksums: Check()'s job
+      for (std::uint32_t target : {0u, 3u, 300u}) {
+        auto ia = (*bad)->Find("\x01" "a");
+        auto ib = (*bad)->Find("\x01" "b");
+        ASSERT_TRUE(ia.ok() && ia->has_value() && ib.ok() && ib->has_value());
+        auto ita = (*bad)->Postings("\x01" "a", **ia);
+        auto itb = (*bad)->Postings("\x01" "b", **ib);
+        ASSERT_EQ(ita.Advance(target), target);
+        ASSERT_EQ(itb.Advance(target), target);
+        std::vector<std::uint32_t> scratch;
+        bool found = false, unit = false;
+        EXPECT_FALSE(PostingsIterator::AdjacentPair(ita, itb, &scratch, &found, &unit));
+        const Status& st = !ita.status().ok() ? ita.status() : itb.status();
+        EXPECT_EQ(st.code(), StatusCode::kCorruption) << st.ToString();
+        EXPECT_NE(st.message().find(name), std::string::npos) << st.ToString();
+      }
+    }
+  }
+  SetPositionSkipHardware(true);
 }
 
 // A phrase can occur more often on a document than a later word does when
