@@ -1228,43 +1228,8 @@ bool PostingsIterator::AdjacentPair(PostingsIterator& first, PostingsIterator& s
   if (!s.SeekPositions(&at)) return false;
   if (scratch->size() < n) scratch->resize(n);
   std::uint32_t* const keys = scratch->data();
-  {
-    const auto* base = reinterpret_cast<const std::uint8_t*>(s.pos_bytes_.data());
-    const std::size_t size = s.pos_bytes_.size();
-    std::uint32_t p = 1;  // keys are positions + 1
-    std::uint32_t i = 0;
-    // Eight one-byte entries without lengths at a time (see UnitPositions).
-    while (n - i >= 8 && size - at >= 8 && p <= UINT32_MAX - 8 * 63) {
-      std::uint64_t w;
-      std::memcpy(&w, base + at, 8);
-      if ((w & 0x8181818181818181ull) != 0) break;
-      for (int k = 0; k < 8; ++k) {
-        p += static_cast<std::uint32_t>(w >> (8 * k + 1)) & 0x3f;
-        keys[i + static_cast<std::uint32_t>(k)] = p;
-      }
-      i += 8;
-      at += 8;
-    }
-    for (; i < n; ++i) {
-      std::uint32_t v;
-      if (at < size && base[at] < 0x80) {
-        v = base[at++];
-      } else if (!GetVarint32(s.pos_bytes_, &at, &v)) {
-        return s.SkipFail("bad position", at);
-      }
-      if (v & 1) {
-        *unit = false;  // a token longer than one position: the caller falls back
-        s.pos_cursor_ = s.cur_pos_start_;
-        s.pos_cursor_idx_ = s.idx_;
-        return true;
-      }
-      if ((v >> 1) > UINT32_MAX - p) return s.SkipFail("position overflow", at);
-      p += v >> 1;
-      keys[i] = p;
-    }
-    s.pos_cursor_ = at;
-    s.pos_cursor_idx_ = s.idx_ + 1;
-  }
+  if (!s.DecodeUnitEntries(at, n, 1, keys, unit)) return false;
+  if (!*unit) return true;  // the caller falls back
   if (!l.SeekPositions(&at)) return false;
   const auto* base = reinterpret_cast<const std::uint8_t*>(l.pos_bytes_.data());
   const std::size_t size = l.pos_bytes_.size();
@@ -1314,10 +1279,14 @@ Status PostingsIterator::UnitPositions(std::vector<std::uint32_t>* out, bool* un
   }
   std::size_t at = 0;
   if (!SeekPositions(&at)) return status_;
+  DecodeUnitEntries(at, n, 0, out->data(), unit);
+  return status_;
+}
+
+bool PostingsIterator::DecodeUnitEntries(std::size_t at, std::uint32_t n, std::uint32_t p,
+                                         std::uint32_t* dst, bool* unit) {
   const auto* base = reinterpret_cast<const std::uint8_t*>(pos_bytes_.data());
   const std::size_t size = pos_bytes_.size();
-  std::uint32_t* dst = out->data();
-  std::uint32_t p = 0;
   std::uint32_t i = 0;
   // Eight one-byte entries without lengths at a time: no byte has its top
   // (continuation) or lowest (length) bit set. The position cannot
@@ -1335,20 +1304,24 @@ Status PostingsIterator::UnitPositions(std::vector<std::uint32_t>* out, bool* un
   }
   for (; i < n; ++i) {
     std::uint32_t v;
-    if (!GetVarint32(pos_bytes_, &at, &v)) return PositionsFail("bad position", at);
-    if (v & 1) {
-      *unit = false;  // a token longer than one position: the caller falls back
-      pos_cursor_ = cur_pos_start_;  // Positions() starts over at this document
-      pos_cursor_idx_ = idx_;
-      return Status::OK();
+    if (at < size && base[at] < 0x80) {
+      v = base[at++];
+    } else if (!GetVarint32(pos_bytes_, &at, &v)) {
+      return SkipFail("bad position", at);
     }
-    if ((v >> 1) > UINT32_MAX - p) return PositionsFail("position overflow", at);
+    if (v & 1) {
+      *unit = false;  // a token longer than one position
+      pos_cursor_ = cur_pos_start_;  // the next reader starts over at this document
+      pos_cursor_idx_ = idx_;
+      return true;
+    }
+    if ((v >> 1) > UINT32_MAX - p) return SkipFail("position overflow", at);
     p += v >> 1;
     dst[i] = p;
   }
   pos_cursor_ = at;
   pos_cursor_idx_ = idx_ + 1;
-  return Status::OK();
+  return true;
 }
 
 // ---- DeleteSet ---------------------------------------------------------------

@@ -163,6 +163,12 @@ class PostingsIterator {
   }
   bool SeekPositionsSlow(std::size_t* at);
   bool SkipFail(const char* what, std::size_t at);
+  // Decodes the current document's n entries, which start at `at`, as
+  // positions plus p into dst[0..n), leaving the cursor past them. On a
+  // token longer than one position: *unit = false, the cursor back at the
+  // document's start. False (status_ set) on bad bytes.
+  bool DecodeUnitEntries(std::size_t at, std::uint32_t n, std::uint32_t p, std::uint32_t* dst,
+                         bool* unit);
   Status PositionsFail(const char* what, std::size_t at);
 
   const SegmentReader* seg_;

@@ -105,43 +105,53 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
   }
 }
 
+namespace {
+
+// The longest length len in [0, 2^32) with ok(len), for an ok() that holds
+// at 0 and, once false, stays false for longer lengths; -1 when ok(0) is
+// false. `guess` (negative: none) is an estimate from the formula: the
+// tests around it settle the rounding, a binary search covers a bad guess.
+template <class Ok>
+double LongestCompetitive(const Ok& ok, double guess) {
+  if (!ok(0)) return -1;
+  std::uint64_t lo = 0, hi = std::uint64_t{UINT32_MAX} + 1;  // ok(lo); past hi: no
+  if (guess >= 0 && guess < static_cast<double>(UINT32_MAX) - 2) {
+    const auto g = static_cast<std::uint64_t>(guess);
+    if (ok(static_cast<double>(g))) {
+      lo = g;
+      if (!ok(static_cast<double>(g + 1))) hi = g + 1;
+    } else {
+      hi = g;
+      if (g > 0 && ok(static_cast<double>(g - 1))) lo = g - 1;
+    }
+  }
+  while (hi - lo > 1) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    if (ok(static_cast<double>(mid))) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return static_cast<double>(lo);
+}
+
+}  // namespace
+
 void LengthBound::Compute(std::uint32_t freq) {
   const double theta = theta_;
   auto ok = [&](double len) {
     return Competitive(bm25_->Score(static_cast<double>(freq), len), theta);
   };
-  double best = -1;
-  if (ok(0)) {
-    // ok(lo) holds; lengths past hi do not matter (norms are 32-bit).
-    std::uint64_t lo = 0, hi = std::uint64_t{UINT32_MAX} + 1;
-    // Solving Score(f, L) = theta for L gives a guess; the tests around
-    // it settle the rounding (the threshold changes often while the
-    // results fill up, so this is worth more than a plain search).
-    const double f = static_cast<double>(freq);
-    if (bm25_->kdl > 0 && theta > 0) {
-      const double guess = (bm25_->weight * f / theta - f - bm25_->kconst) / bm25_->kdl;
-      if (guess >= 0 && guess < static_cast<double>(UINT32_MAX) - 2) {
-        const auto g = static_cast<std::uint64_t>(guess);
-        if (ok(static_cast<double>(g))) {
-          lo = g;
-          if (!ok(static_cast<double>(g + 1))) hi = g + 1;
-        } else {
-          hi = g;
-          if (g > 0 && ok(static_cast<double>(g - 1))) lo = g - 1;
-        }
-      }
-    }
-    while (hi - lo > 1) {
-      const std::uint64_t mid = lo + (hi - lo) / 2;
-      if (ok(static_cast<double>(mid))) {
-        lo = mid;
-      } else {
-        hi = mid;
-      }
-    }
-    best = static_cast<double>(lo);
+  // Solving Score(f, L) = theta for L gives the guess (the threshold changes
+  // often while the results fill up, so this is worth more than a plain
+  // search).
+  double guess = -1;
+  const double f = static_cast<double>(freq);
+  if (bm25_->kdl > 0 && theta > 0) {
+    guess = (bm25_->weight * f / theta - f - bm25_->kconst) / bm25_->kdl;
   }
-  max_len_[freq] = best;
+  max_len_[freq] = LongestCompetitive(ok, guess);
   theta_of_[freq] = theta;
 }
 
@@ -399,46 +409,23 @@ void ConjunctionScorer::ComputePair(std::uint32_t fa, std::uint32_t fb) {
     s += b.Score(xb, len);
     return Competitive(s, theta);
   };
-  double best = -1;
-  if (ok(0)) {
-    // ok(lo) holds; lengths past hi do not matter (norms are 32-bit).
-    std::uint64_t lo = 0, hi = std::uint64_t{UINT32_MAX} + 1;
-    if (theta > 0 && (a.kdl > 0 || b.kdl > 0)) {
-      // The score is a convex, falling function of the length, so Newton's
-      // method from 0 approaches the length where it meets theta from
-      // below; the tests around the guess settle the rounding.
-      double len = 0;
-      for (int it = 0; it < 8; ++it) {
-        const double da = xa + a.kconst + a.kdl * len, db = xb + b.kconst + b.kdl * len;
-        const double ta = a.weight * xa / da, tb = b.weight * xb / db;
-        const double g = ta + tb - theta;
-        const double slope = ta * a.kdl / da + tb * b.kdl / db;
-        if (!(g > 0) || !(slope > 0)) break;
-        len += g / slope;
-        if (len > static_cast<double>(UINT32_MAX)) break;
-      }
-      if (len >= 0 && len < static_cast<double>(UINT32_MAX) - 2) {
-        const auto g = static_cast<std::uint64_t>(len);
-        if (ok(static_cast<double>(g))) {
-          lo = g;
-          if (!ok(static_cast<double>(g + 1))) hi = g + 1;
-        } else {
-          hi = g;
-          if (g > 0 && ok(static_cast<double>(g - 1))) lo = g - 1;
-        }
-      }
+  double guess = -1;
+  if (theta > 0 && (a.kdl > 0 || b.kdl > 0)) {
+    // The score is a convex, falling function of the length, so Newton's
+    // method from 0 approaches the length where it meets theta from below.
+    double len = 0;
+    for (int it = 0; it < 8; ++it) {
+      const double da = xa + a.kconst + a.kdl * len, db = xb + b.kconst + b.kdl * len;
+      const double ta = a.weight * xa / da, tb = b.weight * xb / db;
+      const double g = ta + tb - theta;
+      const double slope = ta * a.kdl / da + tb * b.kdl / db;
+      if (!(g > 0) || !(slope > 0)) break;
+      len += g / slope;
+      if (len > static_cast<double>(UINT32_MAX)) break;
     }
-    while (hi - lo > 1) {
-      const std::uint64_t mid = lo + (hi - lo) / 2;
-      if (ok(static_cast<double>(mid))) {
-        lo = mid;
-      } else {
-        hi = mid;
-      }
-    }
-    best = static_cast<double>(lo);
+    guess = len;
   }
-  pair_len_[fa][fb] = best;
+  pair_len_[fa][fb] = LongestCompetitive(ok, guess);
   pair_theta_of_[fa][fb] = theta;
 }
 
