@@ -424,20 +424,6 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
   return n;
 }
 
-namespace {
-
-// Skips `freq` position entries (DeltaFlag:varint Length:varint?) at *p;
-// false if the stream ends first.
-bool SkipPositions(const std::uint8_t** p, const std::uint8_t* end, std::uint32_t freq) {
-  for (std::uint32_t i = 0; i < freq; ++i) {
-    std::uint32_t v, len;
-    if (!NextVarint32(p, end, &v) || ((v & 1) && !NextVarint32(p, end, &len))) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 // Sorts terms whose keys share their first `depth` bytes by 8 key bytes at a
 // time, as a big-endian number (zero-padded past the end) plus how many of
 // the 8 bytes exist (9: more follow). That pair orders keys as their bytes
@@ -496,43 +482,11 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
     }
     const Term& t = terms_[sorted[ti].id];
     const std::string_view key(t.key, t.key_length);
-    const bool has_pos = KeyHasPositions(*schema_, key);
     const int norm_field = KeyNormField(*schema_, key);
     Gather(t, &stream);
-    const auto* p = reinterpret_cast<const std::uint8_t*>(stream.data());
-    const std::uint8_t* const end = p + stream.size();
-    std::uint32_t doc = 0;
-    bool started = false;
-    for (std::uint32_t k = 0; k < t.df; ++k) {
-      std::uint32_t gap, freq;
-      if (!NextVarint32(&p, end, &gap) || !NextVarint32(&p, end, &freq)) {
-        return Status::Internal("memory index: bad postings buffer");
-      }
-      doc = (k == 0) ? gap - 1 : doc + gap;
-      if (doc >= total) return Status::Internal("memory index: bad document number");
-      if (deleted_[doc]) {
-        if (has_pos && !SkipPositions(&p, end, freq)) {
-          return Status::Internal("memory index: bad positions buffer");
-        }
-        continue;
-      }
-      if (!started) {
-        QUARRY_RETURN_IF_ERROR(w.StartTerm(key));
-        started = true;
-      }
-      const std::uint32_t norm =
-          norm_field >= 0 ? lengths_[static_cast<std::size_t>(norm_field)][doc] : 0;
-      // The writer checks the positions as it copies them and says where
-      // they end (the stream does not delimit them).
-      std::size_t used;
-      QUARRY_RETURN_IF_ERROR(w.AddPostingPrefix(
-          remap[doc], freq,
-          std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)),
-          norm, &used));
-      p += used;
-    }
-    if (p != end) return Status::Internal("memory index: bad postings buffer");
-    if (started) QUARRY_RETURN_IF_ERROR(w.FinishTerm());
+    QUARRY_RETURN_IF_ERROR(w.AddBufferedTerm(
+        key, stream, t.df, remap.data(), total,
+        norm_field >= 0 ? lengths_[static_cast<std::size_t>(norm_field)].data() : nullptr));
   }
   std::vector<std::uint32_t> lengths;
   for (std::size_t f = 0; f < lengths_.size(); ++f) {

@@ -105,6 +105,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "index/bitpack.h"
@@ -115,7 +116,45 @@
 namespace quarry::index {
 namespace {
 
-// A file being written, with its running offset and CRC.
+// A growing byte buffer that is written in place: Reserve room, write
+// there, Commit what was written. Unlike std::string::resize, nothing is
+// zero-filled first.
+class ByteBuffer {
+ public:
+  // Room for at least `n` more bytes at the end; the pointer is good until
+  // the next Reserve or Append.
+  char* Reserve(std::size_t n) {
+    if (capacity_ - size_ < n) Grow(n);
+    return data_.get() + size_;
+  }
+  // How many bytes can be written at Reserve's pointer.
+  std::size_t room() const { return capacity_ - size_; }
+  // Adds the next `n` bytes written at Reserve's pointer.
+  void Commit(std::size_t n) { size_ += n; }
+  void Append(std::string_view bytes) {
+    if (!bytes.empty()) std::memcpy(Reserve(bytes.size()), bytes.data(), bytes.size());
+    size_ += bytes.size();
+  }
+  void clear() { size_ = 0; }
+  std::size_t size() const { return size_; }
+  const char* data() const { return data_.get(); }
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  void Grow(std::size_t n) {
+    const std::size_t capacity = std::max({size_ + n, 2 * capacity_, std::size_t{256}});
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0, capacity_ = 0;
+};
+
+// A file being written, with its running offset and CRC. Bytes collect in
+// a buffer that is written out (and its CRC taken) once it holds 256 KiB.
 class FileOut {
  public:
   static Result<FileOut> Create(store::Directory* dir, std::string name,
@@ -132,19 +171,33 @@ class FileOut {
   // The CRC is taken when the buffer drains (one pass over 256 KiB instead
   // of one call per small piece): the same value.
   Status Append(std::string_view data) {
+    buf_.Append(data);
     offset_ += data.size();
-    buf_.append(data);
-    if (buf_.size() >= (256u << 10)) return Drain();
-    return Status::OK();
+    return MaybeDrain();
+  }
+
+  // Room for at least `n` more bytes at the end of the buffer, to be written
+  // in place and then added with Commit. The pointer is good until the next
+  // Reserve, Append or Commit.
+  char* Reserve(std::size_t n) { return buf_.Reserve(n); }
+  // How many bytes can be written at Reserve's pointer.
+  std::size_t room() const { return buf_.room(); }
+  // Adds the next `n` bytes written at Reserve's pointer.
+  Status Commit(std::size_t n) {
+    buf_.Commit(n);
+    offset_ += n;
+    return MaybeDrain();
   }
 
   // Footer, sync, close.
   Status Finish() {
-    buf_.append(kFooterMagic);
-    offset_ += kFooterMagic.size();
+    char* p = buf_.Reserve(kFooterMagic.size() + 4);
+    std::memcpy(p, kFooterMagic.data(), kFooterMagic.size());
+    buf_.Commit(kFooterMagic.size());
     crc_ = Crc32cExtend(crc_, buf_.data(), buf_.size());
-    PutFixed32(&buf_, crc_);
-    offset_ += 4;
+    EncodeFixed32(p + kFooterMagic.size(), crc_);
+    buf_.Commit(4);
+    offset_ += kFooterMagic.size() + 4;
     QUARRY_RETURN_IF_ERROR(Write());
     QUARRY_RETURN_IF_ERROR(file_->Sync());
     return file_->Close();
@@ -154,21 +207,27 @@ class FileOut {
   const std::string& name() const { return name_; }
 
  private:
+  static constexpr std::size_t kDrainBytes = 256u << 10;
+
   FileOut(std::string name, std::unique_ptr<store::WritableFile> f)
       : name_(std::move(name)), file_(std::move(f)) {}
+  Status MaybeDrain() {
+    if (buf_.size() >= kDrainBytes) return Drain();
+    return Status::OK();
+  }
   Status Drain() {
     crc_ = Crc32cExtend(crc_, buf_.data(), buf_.size());
     return Write();
   }
   Status Write() {
-    Status s = file_->Append(buf_);
+    Status s = file_->Append(buf_.view());
     buf_.clear();
     return s;
   }
 
   std::string name_;
   std::unique_ptr<store::WritableFile> file_;
-  std::string buf_;
+  ByteBuffer buf_;
   std::uint64_t offset_ = 0;
   std::uint32_t crc_ = 0;
 };
@@ -182,6 +241,22 @@ inline char* EncodeVarintInline(char* dst, std::uint64_t v) {
   }
   *dst++ = static_cast<char>(v);
   return dst;
+}
+
+// How many bytes a and b have in common at their start, 8 at a time.
+inline std::size_t SharedPrefix(std::string_view a, std::string_view b) {
+  const std::size_t limit = std::min(a.size(), b.size());
+  std::size_t i = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= limit; i += 8) {
+      std::uint64_t x, y;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) return i + static_cast<std::size_t>(std::countr_zero(x ^ y)) / 8;
+    }
+  }
+  while (i < limit && a[i] == b[i]) ++i;
+  return i;
 }
 
 }  // namespace
@@ -257,7 +332,7 @@ class SegmentWriter::Impl {
   std::string cur_key;           // the term being written
   std::string last_key;          // the previous term in the dictionary
   bool have_key = false;
-  std::string block;             // entries of the current dictionary block
+  ByteBuffer block;              // entries of the current dictionary block
   std::uint32_t block_count = 0;
   std::string block_first_key;
   std::uint64_t prev_doc_offset = 0, prev_pos_offset = 0;
@@ -275,8 +350,7 @@ class SegmentWriter::Impl {
   std::uint32_t norms[kPostingBlock];
   std::uint64_t block_pos_start = 0;
   std::int64_t prev_doc = -1;
-  std::string skips;
-  std::string scratch;
+  ByteBuffer skips;
   std::string pos_scratch;  // one posting's encoded positions
 
   // Norms and stored fields.
@@ -302,6 +376,174 @@ class SegmentWriter::Impl {
   Status Fail(Status s) {
     failed = true;
     return s;
+  }
+
+  Status StartTerm(std::string_view key) {
+    if (failed) return Status::Internal("segment writer failed earlier");
+    if (in_term || key.empty() || (have_key && key <= last_key)) {
+      return Fail(Status::Internal("terms out of order"));
+    }
+    in_term = true;
+    has_positions = KeyHasPositions(*schema, key);
+    info = TermInfo{};
+    info.doc_offset = doc().offset();
+    info.pos_offset = has_positions ? pos().offset() : 0;
+    info.min_norm = UINT32_MAX;
+    term_pos_start = pos().offset();
+    in_block = 0;
+    block_pos_start = 0;
+    prev_doc = -1;
+    skips.clear();
+    cur_key.assign(key);
+    return Status::OK();
+  }
+
+  Status FinishTerm() {
+    if (!in_term || info.doc_freq + in_block == 0) {
+      return Fail(Status::Internal("empty term"));
+    }
+    if (in_block > 0) QUARRY_RETURN_IF_ERROR(FlushBlock(false));
+    info.doc_length = doc().offset() - info.doc_offset;
+    if (info.doc_length > 0xFFFFFFF0ull) {
+      return Fail(Status::NotSupported("postings of one term exceed 4 GiB"));
+    }
+    if (info.doc_freq >= kPostingBlock) {
+      QUARRY_RETURN_IF_ERROR(doc().Append(skips.view()));
+    }
+    in_term = false;
+    QUARRY_RETURN_IF_ERROR(WriteDictEntry(cur_key));
+    last_key.swap(cur_key);
+    have_key = true;
+    return Status::OK();
+  }
+
+  // SegmentWriter::AddBufferedTerm: the work of StartTerm, AddPostingEncoded
+  // per live posting and FinishTerm, with the same checks, in one loop per
+  // kind of term. The positions go straight from the stream into the .pos
+  // buffer.
+  Status AddBufferedTerm(std::string_view key, std::string_view stream, std::uint32_t count,
+                         const std::uint32_t* remap, std::uint32_t num_docs,
+                         const std::uint32_t* doc_norms) {
+    if (failed) return Status::Internal("segment writer failed earlier");
+    if (in_term) return Fail(Status::Internal("terms out of order"));
+    if (KeyHasPositions(*schema, key)) {
+      return doc_norms != nullptr
+                 ? AddBuffered<true, true>(key, stream, count, remap, num_docs, doc_norms)
+                 : AddBuffered<true, false>(key, stream, count, remap, num_docs, doc_norms);
+    }
+    return doc_norms != nullptr
+               ? AddBuffered<false, true>(key, stream, count, remap, num_docs, doc_norms)
+               : AddBuffered<false, false>(key, stream, count, remap, num_docs, doc_norms);
+  }
+
+  template <bool kPositions, bool kNorms>
+  Status AddBuffered(std::string_view key, std::string_view stream, std::uint32_t count,
+                     const std::uint32_t* remap, std::uint32_t num_docs,
+                     const std::uint32_t* doc_norms) {
+    // The term is started at once and dropped again, with nothing written,
+    // when none of its postings is live.
+    QUARRY_RETURN_IF_ERROR(StartTerm(key));
+    const auto* p = reinterpret_cast<const std::uint8_t*>(stream.data());
+    const std::uint8_t* const end = p + stream.size();
+    const std::int64_t limit = num_docs;
+    const std::uint32_t segment_docs = max_doc;
+    std::int64_t buffered = -1;  // the first gap is the document + 1
+    std::int64_t last = -1;      // the last document written
+    std::uint32_t k = 0;
+    bool long_tokens = false;
+    // The term's positions are written at `out` in the .pos buffer, which
+    // has room up to `out_limit`; the bytes from `out_base` are not
+    // committed yet.
+    char* out_base = nullptr;
+    char* out = nullptr;
+    char* out_limit = nullptr;
+    std::uint32_t n_block = in_block;  // 0
+    for (; p < end; ++k) {
+      std::uint32_t gap, freq;
+      if (!NextVarint32(&p, end, &gap) || !NextVarint32(&p, end, &freq)) {
+        return Fail(Status::Internal("buffered postings malformed"));
+      }
+      // A gap of 0 repeats a document: caught below by the order check
+      // (or harmless when the document is deleted).
+      buffered += gap;
+      if (buffered >= limit) return Fail(Status::Internal("buffered document out of range"));
+      // The positions, checked as ScanPositions checks them (they only
+      // grow, so the last one is the one to compare with kMaxPosition).
+      const std::uint8_t* const pos_begin = p;
+      if constexpr (kPositions) {
+        std::uint64_t position = 0;
+        for (std::uint32_t i = 0; i < freq; ++i) {
+          std::uint32_t v;
+          if (p < end && *p < 0x80) {
+            v = *p++;
+          } else if (!NextVarint32(&p, end, &v)) {
+            return Fail(Status::Internal("positions malformed"));
+          }
+          if (v & 1) {
+            std::uint32_t len;
+            if (!NextVarint32(&p, end, &len) || len < 2) {
+              return Fail(Status::Internal("positions malformed"));
+            }
+            long_tokens = true;
+          }
+          position += v >> 1;
+        }
+        if (position > kMaxPosition) {
+          return Fail(Status::Internal("positions out of order or out of range"));
+        }
+      }
+      const std::uint32_t doc_no = remap[buffered];
+      if (doc_no >= segment_docs) {
+        if (doc_no == kNoMoreDocs) continue;  // deleted
+        return Fail(Status::Internal("postings out of order"));
+      }
+      if (static_cast<std::int64_t>(doc_no) <= last || freq == 0) {
+        return Fail(Status::Internal("postings out of order"));
+      }
+      last = doc_no;
+      if constexpr (kPositions) {
+        const auto n = static_cast<std::size_t>(p - pos_begin);
+        if (static_cast<std::size_t>(out_limit - out) < n + 16) {
+          QUARRY_RETURN_IF_ERROR(pos().Commit(static_cast<std::size_t>(out - out_base)));
+          out_base = out = pos().Reserve(n + 16);
+          out_limit = out + pos().room();
+        }
+        if (n_block == 0) {
+          block_pos_start = pos().offset() + static_cast<std::uint64_t>(out - out_base) -
+                            term_pos_start;
+        }
+        if (n <= 16 && end - pos_begin >= 16) {
+          std::memcpy(out, pos_begin, 16);  // the bytes after n are overwritten or dropped
+        } else if (n <= 16) {
+          for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<char>(pos_begin[i]);
+        } else {
+          std::memcpy(out, pos_begin, n);
+        }
+        out += n;
+      }
+      docs[n_block] = doc_no;
+      freqs[n_block] = freq;
+      norms[n_block] = kNorms ? doc_norms[buffered] : 0;
+      if (++n_block == kPostingBlock) {
+        in_block = n_block;
+        QUARRY_RETURN_IF_ERROR(FlushBlock(true));
+        n_block = 0;
+      }
+    }
+    in_block = n_block;
+    if (k != count) return Fail(Status::Internal("buffered postings malformed"));
+    if (last < 0) {  // no live posting: the term is dropped
+      in_term = false;
+      return Status::OK();
+    }
+    if constexpr (kPositions) {
+      QUARRY_RETURN_IF_ERROR(pos().Commit(static_cast<std::size_t>(out - out_base)));
+      if (pos().offset() - term_pos_start > 0xFFFFFFF0ull) {
+        return Fail(Status::NotSupported("positions of one term exceed 4 GiB"));
+      }
+    }
+    info.long_tokens |= long_tokens;
+    return FinishTerm();
   }
 
   // The checks of a posting's document and frequency.
@@ -354,16 +596,24 @@ class SegmentWriter::Impl {
     docs[in_block] = doc;
     freqs[in_block] = freq;
     norms[in_block] = norm;
-    ++in_block;
-    info.max_freq = std::max(info.max_freq, freq);
-    info.min_norm = std::min(info.min_norm, norm);
-    ++info.doc_freq;
-    info.total_freq += freq;
-    if (in_block == kPostingBlock) return FlushBlock(true);
+    if (++in_block == kPostingBlock) return FlushBlock(true);
     return Status::OK();
   }
 
+  // Writes the block of postings in docs/freqs/norms and adds them to the
+  // term's statistics.
   Status FlushBlock(bool full) {
+    std::uint32_t max_freq = info.max_freq, min_norm = info.min_norm;
+    std::uint64_t total_freq = 0;
+    for (std::uint32_t i = 0; i < in_block; ++i) {
+      max_freq = std::max(max_freq, freqs[i]);
+      min_norm = std::min(min_norm, norms[i]);
+      total_freq += freqs[i];
+    }
+    info.max_freq = max_freq;
+    info.min_norm = min_norm;
+    info.total_freq += total_freq;
+    info.doc_freq += in_block;
     const std::uint64_t block_offset = doc().offset() - info.doc_offset;
     if (full) {
       std::uint32_t gaps[kPostingBlock], fm1[kPostingBlock];
@@ -375,15 +625,16 @@ class SegmentWriter::Impl {
       }
       const int db = MaxBits(gaps, kPostingBlock);
       const int fb = MaxBits(fm1, kPostingBlock);
-      scratch.assign(2 + PackedBytes(db) + PackedBytes(fb), '\0');
-      scratch[0] = static_cast<char>(db);
-      scratch[1] = static_cast<char>(fb);
-      auto* out = reinterpret_cast<std::uint8_t*>(scratch.data()) + 2;
-      PackBlock(gaps, db, out);
-      PackBlock(fm1, fb, out + PackedBytes(db));
+      const std::size_t size = 2 + PackedBytes(db) + PackedBytes(fb);
+      auto* out = reinterpret_cast<std::uint8_t*>(doc().Reserve(size));
+      out[0] = static_cast<std::uint8_t>(db);
+      out[1] = static_cast<std::uint8_t>(fb);
+      PackBlock(gaps, db, out + 2);
+      PackBlock(fm1, fb, out + 2 + PackedBytes(db));
+      QUARRY_RETURN_IF_ERROR(doc().Commit(size));
     } else {
-      scratch.resize(2 * kMaxVarint32Bytes * in_block);
-      char* out = scratch.data();
+      char* const begin = doc().Reserve(2 * kMaxVarint32Bytes * in_block);
+      char* out = begin;
       std::int64_t p = prev_doc;
       for (std::uint32_t i = 0; i < in_block; ++i) {
         const auto gap = static_cast<std::uint32_t>(docs[i] - p - 1);
@@ -391,16 +642,17 @@ class SegmentWriter::Impl {
         out = EncodeVarintInline(out, (gap << 1) | (freqs[i] == 1 ? 1u : 0u));
         if (freqs[i] != 1) out = EncodeVarintInline(out, freqs[i]);
       }
-      scratch.resize(static_cast<std::size_t>(out - scratch.data()));
+      QUARRY_RETURN_IF_ERROR(doc().Commit(static_cast<std::size_t>(out - begin)));
     }
-    QUARRY_RETURN_IF_ERROR(doc().Append(scratch));
     if (info.doc_freq >= kPostingBlock) {  // only these terms keep a skip table
-      PutFixed32(&skips, docs[in_block - 1]);
-      PutFixed32(&skips, static_cast<std::uint32_t>(block_offset));
-      PutFixed32(&skips, static_cast<std::uint32_t>(block_pos_start));
       std::uint32_t pairs[4];
       BlockImpacts(pairs);
-      for (std::uint32_t v : pairs) PutFixed32(&skips, v);
+      char* e = skips.Reserve(kSkipEntrySize);
+      EncodeFixed32(e, docs[in_block - 1]);
+      EncodeFixed32(e + 4, static_cast<std::uint32_t>(block_offset));
+      EncodeFixed32(e + 8, static_cast<std::uint32_t>(block_pos_start));
+      for (int i = 0; i < 4; ++i) EncodeFixed32(e + 12 + 4 * i, pairs[i]);
+      skips.Commit(kSkipEntrySize);
     }
     prev_doc = docs[in_block - 1];
     in_block = 0;
@@ -474,25 +726,28 @@ class SegmentWriter::Impl {
     if (block_count == 0) {
       block_first_key.assign(key);
     } else {
-      const std::size_t limit = std::min(key.size(), last_key.size());
-      while (shared < limit && key[shared] == last_key[shared]) ++shared;
+      shared = SharedPrefix(key, last_key);
     }
-    // The entry's varints are encoded in place (one append each side of the
-    // suffix, not one call per field).
-    char head[2 * kMaxVarint32Bytes];
-    char* p = EncodeVarintInline(head, shared);
-    p = EncodeVarintInline(p, key.size() - shared);
-    block.append(head, static_cast<std::size_t>(p - head));
-    block.append(key.substr(shared));
-    char tail[2 * kMaxVarint32Bytes + 5 * kMaxVarint64Bytes];
-    p = EncodeVarintInline(tail, info.doc_freq);
+    // The entry is encoded in place in the block.
+    const std::size_t suffix = key.size() - shared;
+    char* const begin =
+        block.Reserve(4 * kMaxVarint32Bytes + suffix + 5 * kMaxVarint64Bytes);
+    char* p = EncodeVarintInline(begin, shared);
+    p = EncodeVarintInline(p, suffix);
+    if (suffix <= 8) {
+      for (std::size_t i = 0; i < suffix; ++i) p[i] = key[shared + i];
+    } else {
+      std::memcpy(p, key.data() + shared, suffix);
+    }
+    p += suffix;
+    p = EncodeVarintInline(p, info.doc_freq);
     p = EncodeVarintInline(p, info.total_freq);
     p = EncodeVarintInline(p, info.doc_offset - (block_count ? prev_doc_offset : 0));
     p = EncodeVarintInline(p, info.doc_length);
     p = EncodeVarintInline(p, info.pos_offset - (block_count ? prev_pos_offset : 0));
     p = EncodeVarintInline(p, std::uint64_t{info.max_freq} << 1 | (info.long_tokens ? 1u : 0u));
     p = EncodeVarintInline(p, info.min_norm);
-    block.append(tail, static_cast<std::size_t>(p - tail));
+    block.Commit(static_cast<std::size_t>(p - begin));
     prev_doc_offset = info.doc_offset;
     prev_pos_offset = info.pos_offset;
     ++block_count;
@@ -508,7 +763,7 @@ class SegmentWriter::Impl {
     std::string head;
     PutVarint32(&head, block_count);
     QUARRY_RETURN_IF_ERROR(tim().Append(head));
-    QUARRY_RETURN_IF_ERROR(tim().Append(block));
+    QUARRY_RETURN_IF_ERROR(tim().Append(block.view()));
     block.clear();
     block_count = 0;
     return Status::OK();
@@ -572,25 +827,7 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(
   return w;
 }
 
-Status SegmentWriter::StartTerm(std::string_view key) {
-  Impl& m = *impl_;
-  if (m.failed) return Status::Internal("segment writer failed earlier");
-  if (m.in_term || key.empty() || (m.have_key && key <= m.last_key)) {
-    return m.Fail(Status::Internal("terms out of order"));
-  }
-  m.in_term = true;
-  m.has_positions = KeyHasPositions(*m.schema, key);
-  m.info = TermInfo{};
-  m.info.doc_offset = m.doc().offset();
-  m.info.pos_offset = m.has_positions ? m.pos().offset() : 0;
-  m.info.min_norm = UINT32_MAX;
-  m.term_pos_start = m.pos().offset();
-  m.in_block = 0;
-  m.prev_doc = -1;
-  m.skips.clear();
-  m.cur_key.assign(key);
-  return Status::OK();
-}
+Status SegmentWriter::StartTerm(std::string_view key) { return impl_->StartTerm(key); }
 
 Status SegmentWriter::AddPosting(std::uint32_t doc, std::uint32_t freq,
                                  const PosEntry* positions, std::uint32_t norm) {
@@ -622,7 +859,7 @@ Status SegmentWriter::AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
   QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
   bool long_tokens = false;
   if (m.has_positions) {
-    std::size_t length;
+    std::size_t length = 0;
     QUARRY_RETURN_IF_ERROR(m.ScanPositions(positions, freq, &length, &long_tokens));
     if (length != positions.size()) return m.Fail(Status::Internal("positions malformed"));
   } else if (!positions.empty()) {
@@ -631,38 +868,12 @@ Status SegmentWriter::AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
   return m.AppendPosting(doc, freq, positions, norm, long_tokens);
 }
 
-Status SegmentWriter::AddPostingPrefix(std::uint32_t doc, std::uint32_t freq,
-                                       std::string_view rest, std::uint32_t norm,
-                                       std::size_t* consumed) {
-  Impl& m = *impl_;
-  QUARRY_RETURN_IF_ERROR(m.CheckPosting(doc, freq));
-  std::size_t length = 0;
-  bool long_tokens = false;
-  if (m.has_positions) {
-    QUARRY_RETURN_IF_ERROR(m.ScanPositions(rest, freq, &length, &long_tokens));
-  }
-  *consumed = length;
-  return m.AppendPosting(doc, freq, rest.substr(0, length), norm, long_tokens);
-}
+Status SegmentWriter::FinishTerm() { return impl_->FinishTerm(); }
 
-Status SegmentWriter::FinishTerm() {
-  Impl& m = *impl_;
-  if (!m.in_term || m.info.doc_freq == 0) {
-    return m.Fail(Status::Internal("empty term"));
-  }
-  if (m.in_block > 0) QUARRY_RETURN_IF_ERROR(m.FlushBlock(false));
-  m.info.doc_length = m.doc().offset() - m.info.doc_offset;
-  if (m.info.doc_length > 0xFFFFFFF0ull) {
-    return m.Fail(Status::NotSupported("postings of one term exceed 4 GiB"));
-  }
-  if (m.info.doc_freq >= kPostingBlock) {
-    QUARRY_RETURN_IF_ERROR(m.doc().Append(m.skips));
-  }
-  m.in_term = false;
-  QUARRY_RETURN_IF_ERROR(m.WriteDictEntry(m.cur_key));
-  m.last_key.swap(m.cur_key);
-  m.have_key = true;
-  return Status::OK();
+Status SegmentWriter::AddBufferedTerm(std::string_view key, std::string_view stream,
+                                      std::uint32_t count, const std::uint32_t* remap,
+                                      std::uint32_t num_docs, const std::uint32_t* norms) {
+  return impl_->AddBufferedTerm(key, stream, count, remap, num_docs, norms);
 }
 
 Status SegmentWriter::AddNorms(std::size_t field,

@@ -38,14 +38,20 @@ class SegmentWriter {
   // no positions). They are checked, then copied verbatim.
   Status AddPostingEncoded(std::uint32_t doc, std::uint32_t freq,
                            std::string_view positions, std::uint32_t norm);
-  // The same with the positions at the front of `rest`, which may go on
-  // with other bytes (a stream of postings whose positions are not
-  // delimited): the writer checks `freq` entries, copies them and sets
-  // *consumed to their length (0 when the term has no positions).
-  Status AddPostingPrefix(std::uint32_t doc, std::uint32_t freq,
-                          std::string_view rest, std::uint32_t norm,
-                          std::size_t* consumed);
   Status FinishTerm();
+  // A whole term as the writer's buffer (MemoryIndex) holds it, instead of
+  // StartTerm, postings and FinishTerm: `stream` is `count` postings
+  //   DocGap:varint Freq:varint Positions
+  // in buffer document order (the first gap is the document + 1), where
+  // Positions are the posting's `Freq` entries in the .pos encoding when the
+  // key has positions and nothing otherwise (the stream does not delimit
+  // them: they are checked as AddPostingEncoded checks them, and measured, as
+  // they are copied). Buffer document d (< num_docs) is segment document
+  // remap[d], or deleted and left out when that is kNoMoreDocs; its norm is
+  // norms[d] (norms null: 0). A term without a live posting is not written.
+  Status AddBufferedTerm(std::string_view key, std::string_view stream,
+                         std::uint32_t count, const std::uint32_t* remap,
+                         std::uint32_t num_docs, const std::uint32_t* norms);
 
   // Field lengths of every document for one text field (schema order).
   Status AddNorms(std::size_t field, const std::vector<std::uint32_t>& lengths);

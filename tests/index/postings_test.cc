@@ -990,72 +990,143 @@ TEST(Postings, MalformedEncodedPositionsAreRefused) {
   ASSERT_TRUE((*w)->FinishTerm().ok());
 }
 
-// AddPostingPrefix (the memory index's flush): positions at the front of a
-// longer stream are checked like AddPostingEncoded's, and *consumed says
-// where they end; bytes after them are left alone.
-TEST(Postings, PositionsPrefixOfAStream) {
+// A term as a MemoryIndex buffers it: (DocGap Freq Positions) per posting,
+// the first gap being the document + 1.
+std::string BufferedStream(const std::vector<Posting>& postings, bool positions) {
+  std::string out;
+  std::int64_t prev = -1;
+  for (const Posting& p : postings) {
+    PutVarint32(&out, static_cast<std::uint32_t>(p.doc - prev));
+    PutVarint32(&out, p.freq);
+    if (positions) out += EncodePositions(p.positions);
+    prev = p.doc;
+  }
+  return out;
+}
+
+// AddBufferedTerm (the memory index's flush) writes the same files as
+// StartTerm, AddPostingEncoded for every live posting (documents renumbered,
+// deleted ones left out) and FinishTerm: on random lists around the block
+// boundaries, with long tokens, large frequencies, keyword terms and terms
+// whose postings are all deleted.
+TEST(Postings, BufferedTermsMatchAddPostingEncoded) {
   auto schema = TestSchema();
-  const std::vector<BadPositions> bad = {
-      {"fewer entries than freq", "\x01" "a", 2, std::string("\x02", 1)},
-      {"truncated varint", "\x01" "a", 1, std::string("\x82", 1)},
-      {"six-byte varint", "\x01" "a", 1, std::string("\x80\x80\x80\x80\x80\x01", 6)},
-      {"fifth byte above 0x0F", "\x01" "a", 1, std::string("\x80\x80\x80\x80\x10", 5)},
-      {"length flag without length", "\x01" "a", 1, std::string("\x03", 1)},
-      {"length 1 behind the flag", "\x01" "a", 1, std::string("\x03\x01\x07", 3)},
-      {"position above kMaxPosition", "\x01" "a", 2,
-       std::string("\xFE\xFF\xFF\xFF\x0F\x02\x07", 7)},
-  };
-  ExpectRefused(schema.get(), bad, [](SegmentWriter& w, const BadPositions& c) {
-    std::size_t used = 99;
-    return w.AddPostingPrefix(3, c.freq, c.bytes, 1, &used);
-  });
-  // Well-formed prefixes followed by other bytes: the same files as
-  // AddPostingEncoded with the exact bytes.
-  const std::string first("\x02\x03\x02", 3), second("\x80\x80\x80\x80\x07", 5);
-  auto prefix_dir = store::NewMemoryDirectory();
-  auto exact_dir = store::NewMemoryDirectory();
-  for (int prefix = 0; prefix < 2; ++prefix) {
-    auto w = SegmentWriter::Create((prefix ? prefix_dir : exact_dir).get(), 1, schema.get(), 10, 1);
+  std::mt19937 rng(7);
+  constexpr std::uint32_t kBuffered = 3000;
+  std::vector<std::uint32_t> remap(kBuffered), norms(kBuffered);
+  std::uint32_t live = 0;
+  for (std::uint32_t d = 0; d < kBuffered; ++d) {
+    remap[d] = rng() % 7 == 0 ? kNoMoreDocs : live++;
+    norms[d] = 1 + static_cast<std::uint32_t>(rng() % 300);
+  }
+  Lists lists;
+  for (std::uint32_t n : {1u, 2u, 127u, 128u, 129u, 140u, 150u, 255u, 256u, 257u, 1000u, 2999u}) {
+    lists["\x01w" + std::to_string(n)] = RandomList(rng, n, kBuffered, true);
+    lists["\x02k" + std::to_string(n)] = RandomList(rng, n, kBuffered, false);
+  }
+  // Every posting deleted.
+  std::uint32_t deleted = 0;
+  while (remap[deleted] != kNoMoreDocs) ++deleted;
+  lists["\x01zdeleted"] = {{deleted, {{5, 1}}, 1}};
+  lists["\x02zdeleted"] = {{deleted, {}, 3}};
+
+  auto buffered_dir = store::NewMemoryDirectory();
+  auto plain_dir = store::NewMemoryDirectory();
+  for (int buffered = 0; buffered < 2; ++buffered) {
+    auto w = SegmentWriter::Create((buffered ? buffered_dir : plain_dir).get(), 1, schema.get(),
+                                   live, 1);
     ASSERT_TRUE(w.ok());
-    ASSERT_TRUE((*w)->StartTerm("\x01" "a").ok());
-    if (prefix) {
-      std::size_t used = 0;
-      ASSERT_TRUE((*w)->AddPostingPrefix(1, 2, first + "\x05\x81\x01", 1, &used).ok());
-      EXPECT_EQ(used, first.size());
-      ASSERT_TRUE((*w)->AddPostingPrefix(2, 1, second + "\xFF", 1, &used).ok());
-      EXPECT_EQ(used, second.size());
-    } else {
-      ASSERT_TRUE((*w)->AddPostingEncoded(1, 2, first, 1).ok());
-      ASSERT_TRUE((*w)->AddPostingEncoded(2, 1, second, 1).ok());
-    }
-    ASSERT_TRUE((*w)->FinishTerm().ok());
-    ASSERT_TRUE((*w)->StartTerm("\x02" "t").ok());
-    if (prefix) {
-      std::size_t used = 99;
-      ASSERT_TRUE((*w)->AddPostingPrefix(1, 4, "\x01\x02", 1, &used).ok());
-      EXPECT_EQ(used, 0u);  // a keyword term has no positions
-    } else {
-      ASSERT_TRUE((*w)->AddPostingEncoded(1, 4, "", 1).ok());
-    }
-    ASSERT_TRUE((*w)->FinishTerm().ok());
-    std::vector<std::uint32_t> lengths(10, 1);
-    for (std::size_t f = 0; f < schema->fields().size(); ++f) {
-      if (schema->fields()[f].kind == FieldKind::kText) {
-        ASSERT_TRUE((*w)->AddNorms(f, lengths).ok());
+    for (const auto& [key, postings] : lists) {
+      const bool positions = key[0] == '\x01';
+      if (buffered) {
+        const std::string stream = BufferedStream(postings, positions);
+        const Status st =
+            (*w)->AddBufferedTerm(key, stream, static_cast<std::uint32_t>(postings.size()),
+                                  remap.data(), kBuffered, positions ? norms.data() : nullptr);
+        ASSERT_TRUE(st.ok()) << st.ToString();
+        continue;
+      }
+      bool started = false;
+      for (const Posting& p : postings) {
+        if (remap[p.doc] == kNoMoreDocs) continue;
+        if (!started) {
+          ASSERT_TRUE((*w)->StartTerm(key).ok());
+        }
+        started = true;
+        ASSERT_TRUE((*w)->AddPostingEncoded(remap[p.doc], p.freq,
+                                            positions ? EncodePositions(p.positions) : "",
+                                            positions ? norms[p.doc] : 0)
+                        .ok());
+      }
+      if (started) {
+        ASSERT_TRUE((*w)->FinishTerm().ok());
       }
     }
-    for (int d = 0; d < 10; ++d) ASSERT_TRUE((*w)->AddStored("id" + std::to_string(d), "").ok());
+    std::vector<std::uint32_t> lengths(live, 1);
+    ASSERT_TRUE((*w)->AddNorms(0, lengths).ok());
+    for (std::uint32_t d = 0; d < live; ++d) ASSERT_TRUE((*w)->AddStored("x", "").ok());
     ASSERT_TRUE((*w)->Finish().ok());
   }
   for (std::string_view ext : {"doc", "pos", "tim"}) {
-    auto a = prefix_dir->Open(SegmentFile(1, ext));
-    auto b = exact_dir->Open(SegmentFile(1, ext));
+    auto a = buffered_dir->Open(SegmentFile(1, ext));
+    auto b = plain_dir->Open(SegmentFile(1, ext));
     ASSERT_TRUE(a.ok() && b.ok()) << ext;
     // Same bytes after the header (whose segment id differs) and before the CRC.
     const std::string_view x = (*a)->bytes(), y = (*b)->bytes();
     ASSERT_EQ(x.size(), y.size()) << ext;
     EXPECT_EQ(x.substr(28, x.size() - 32), y.substr(28, y.size() - 32)) << ext;
   }
+}
+
+// Bad buffered streams are refused, and the writer then refuses to go on.
+TEST(Postings, MalformedBufferedTermsAreRefused) {
+  auto schema = TestSchema();
+  const std::vector<std::uint32_t> remap = {0, kNoMoreDocs, 1, 2, 3};
+  struct Bad {
+    const char* what;
+    std::string key;
+    std::uint32_t count;
+    std::string stream;
+  };
+  const std::vector<Bad> cases = {
+      {"fewer entries than freq", "\x01" "a", 1, std::string("\x01\x02\x02", 3)},
+      {"truncated varint", "\x01" "a", 1, std::string("\x01\x01\x82", 3)},
+      {"six-byte varint", "\x01" "a", 1, std::string("\x01\x01\x80\x80\x80\x80\x80\x01", 8)},
+      {"length flag without length", "\x01" "a", 1, std::string("\x01\x01\x03", 3)},
+      {"length 1 behind the flag", "\x01" "a", 1, std::string("\x01\x01\x03\x01", 4)},
+      {"position above kMaxPosition", "\x01" "a", 1,
+       std::string("\x01\x02\xFE\xFF\xFF\xFF\x0F\x02", 8)},
+      {"position above kMaxPosition, deleted document", "\x01" "a", 1,
+       std::string("\x02\x02\xFE\xFF\xFF\xFF\x0F\x02", 8)},
+      {"fewer postings than count", "\x02" "t", 3, std::string("\x01\x01\x01\x01", 4)},
+      {"more postings than count", "\x02" "t", 1, std::string("\x01\x01\x01\x01", 4)},
+      {"truncated posting", "\x02" "t", 1, std::string("\x01", 1)},
+      {"document out of range", "\x02" "t", 1, std::string("\x06\x01", 2)},
+      {"repeated document", "\x02" "t", 2, std::string("\x01\x01\x00\x01", 4)},
+      {"frequency 0", "\x02" "t", 1, std::string("\x01\x00", 2)},
+  };
+  for (const Bad& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto dir = store::NewMemoryDirectory();
+    auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), 4, 1);
+    ASSERT_TRUE(w.ok());
+    EXPECT_FALSE((*w)->AddBufferedTerm(c.key, c.stream, c.count, remap.data(),
+                                       static_cast<std::uint32_t>(remap.size()), nullptr)
+                     .ok());
+    EXPECT_FALSE((*w)->AddBufferedTerm("\x02z", std::string("\x01\x01", 2), 1, remap.data(),
+                                       static_cast<std::uint32_t>(remap.size()), nullptr)
+                     .ok());
+  }
+  // Keys out of order, and the well-formed streams accepted.
+  auto dir = store::NewMemoryDirectory();
+  auto w = SegmentWriter::Create(dir.get(), 1, schema.get(), 4, 1);
+  ASSERT_TRUE(w.ok());
+  EXPECT_TRUE((*w)->AddBufferedTerm("\x01" "b", std::string("\x01\x02\x02\x03\x02", 5), 1,
+                                    remap.data(), 5, nullptr)
+                  .ok());
+  EXPECT_FALSE((*w)->AddBufferedTerm("\x01" "a", std::string("\x01\x01\x02", 3), 1,
+                                     remap.data(), 5, nullptr)
+                   .ok());
 }
 
 }  // namespace
