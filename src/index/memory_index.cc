@@ -271,19 +271,24 @@ void MemoryIndex::Append(Term& t, const char* data, std::size_t n) {
   }
 }
 
-void MemoryIndex::Gather(const Term& t, std::string* out) const {
-  out->clear();
+std::string_view MemoryIndex::Gather(const Term& t, std::string* scratch) const {
   const char* slice = t.head;
   int level = 0;
+  const char* payload_end = slice + SliceBytes(level) - kLinkBytes;
+  if (payload_end == t.end) {
+    // One slice (most terms): the stream is in place.
+    return std::string_view(slice, static_cast<std::size_t>(t.tail - slice));
+  }
+  scratch->clear();
   for (;;) {
-    const char* payload_end = slice + SliceBytes(level) - kLinkBytes;
     if (payload_end == t.end) {
-      out->append(slice, static_cast<std::size_t>(t.tail - slice));
-      return;
+      scratch->append(slice, static_cast<std::size_t>(t.tail - slice));
+      return *scratch;
     }
-    out->append(slice, static_cast<std::size_t>(payload_end - slice));
+    scratch->append(slice, static_cast<std::size_t>(payload_end - slice));
     std::memcpy(&slice, payload_end, kLinkBytes);
     if (level < kMaxSliceLevel) ++level;
+    payload_end = slice + SliceBytes(level) - kLinkBytes;
   }
 }
 
@@ -483,9 +488,8 @@ Result<SegmentMeta> MemoryIndex::Flush(store::Directory* dir, std::uint64_t numb
     const Term& t = terms_[sorted[ti].id];
     const std::string_view key(t.key, t.key_length);
     const int norm_field = KeyNormField(*schema_, key);
-    Gather(t, &stream);
     QUARRY_RETURN_IF_ERROR(w.AddBufferedTerm(
-        key, stream, t.df, remap.data(), total,
+        key, Gather(t, &stream), t.df, remap.data(), total,
         norm_field >= 0 ? lengths_[static_cast<std::size_t>(norm_field)].data() : nullptr));
   }
   std::vector<std::uint32_t> lengths;

@@ -148,8 +148,9 @@ class MemoryIndex {
   void GrowTable();
   char* NewSlice(std::size_t bytes);
   void Append(Term& t, const char* data, std::size_t n);
-  // The term's postings stream, copied out of its slices.
-  void Gather(const Term& t, std::string* out) const;
+  // The term's postings stream: in place when it is one slice, else
+  // copied out of its slices into *scratch.
+  std::string_view Gather(const Term& t, std::string* scratch) const;
   std::string_view Copy(std::string_view bytes);
 
   // A new arena chunk or postings block: `base` bytes, or a quarter of

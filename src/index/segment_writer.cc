@@ -894,12 +894,19 @@ Status SegmentWriter::AddNorms(std::size_t field,
   const std::size_t bytes = (static_cast<std::uint64_t>(m.max_doc) * bits + 7) / 8;
   out.resize(1 + bytes + 8, '\0');
   auto* p = reinterpret_cast<std::uint8_t*>(out.data()) + 1;
-  std::uint64_t bit = 0;
+  // Least significant bit first, a byte out as soon as it is full.
+  std::uint64_t acc = 0;
+  int pending = 0;  // bits in acc, below 8 between values
   for (std::uint32_t v : lengths) {
-    for (int b = 0; b < bits; ++b, ++bit) {
-      if ((v >> b) & 1u) p[bit >> 3] |= static_cast<std::uint8_t>(1u << (bit & 7));
+    acc |= std::uint64_t{v} << pending;
+    pending += bits;
+    while (pending >= 8) {
+      *p++ = static_cast<std::uint8_t>(acc);
+      acc >>= 8;
+      pending -= 8;
     }
   }
+  if (pending > 0) *p = static_cast<std::uint8_t>(acc);
   ++m.norm_fields_written;
   return m.nrm().Append(out);
 }
