@@ -31,6 +31,33 @@ inline char* PutVarint32Inline(char* dst, std::uint32_t v) {
   return dst;
 }
 
+// Whether the n bytes at a and b are equal. Term keys are short: up to 16
+// bytes this is two overlapping loads from each side (never reading outside
+// [a, a + n) or [b, b + n)) instead of a call to memcmp.
+inline bool KeyBytesEqual(const char* a, const char* b, std::size_t n) {
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&a1, a + n - 8, 8);
+    std::memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4) {
+    std::uint32_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 4);
+    std::memcpy(&b0, b, 4);
+    std::memcpy(&a1, a + n - 4, 4);
+    std::memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 class OccurrenceSink : public TokenSink {
  public:
   OccurrenceSink(AnalyzedDocument* out, std::size_t field)
@@ -158,7 +185,7 @@ void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
       }
       const AnalyzedDocument::Term& t = terms[e - 1];
       if (t.hash == h && t.key_length == key_length &&
-          std::memcmp(keys + t.key_offset, key, key_length) == 0) {
+          KeyBytesEqual(keys + t.key_offset, key, key_length)) {
         term = e - 1;
         break;
       }
@@ -309,7 +336,7 @@ MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash)
     if (s.term == 0) break;
     if (s.hash32 == hash32) {
       Term& t = terms_[s.term - 1];
-      if (t.key_length == key.size() && std::memcmp(t.key, key.data(), key.size()) == 0) {
+      if (t.key_length == key.size() && KeyBytesEqual(t.key, key.data(), key.size())) {
         return t;
       }
     }
