@@ -58,17 +58,31 @@ inline bool KeyBytesEqual(const char* a, const char* b, std::size_t n) {
   return true;
 }
 
+// Appends each token's key to out->keys and its occurrence. The keys string
+// is grown ahead in large steps and written through its data(), so a token
+// costs no string append; the destructor cuts it to the bytes written.
 class OccurrenceSink : public TokenSink {
  public:
   OccurrenceSink(AnalyzedDocument* out, std::size_t field)
-      : out_(out), field_(field) {}
+      : out_(out), field_(field), size_(out->keys.size()) {}
+  ~OccurrenceSink() override { out_->keys.resize(size_); }
+  OccurrenceSink(const OccurrenceSink&) = delete;
+  OccurrenceSink& operator=(const OccurrenceSink&) = delete;
+
   void OnToken(const TokenView& t) override {
     const bool stem = t.kind == TokenKind::kStem;
-    const auto off = static_cast<std::uint32_t>(out_->keys.size());
-    out_->keys.push_back(static_cast<char>(FieldKeyByte(field_) | (stem ? kStemFlag : 0)));
-    out_->keys.append(t.term);
+    std::string& keys = out_->keys;
+    const std::size_t off = size_;
+    const std::size_t length = 1 + t.term.size();
+    if (length > keys.size() - off) {
+      keys.resize(std::max(off + length, 2 * keys.size() + 256));
+    }
+    char* const dst = keys.data() + off;
+    dst[0] = static_cast<char>(FieldKeyByte(field_) | (stem ? kStemFlag : 0));
+    if (!t.term.empty()) std::memcpy(dst + 1, t.term.data(), t.term.size());
+    size_ = off + length;
     out_->occurrences.push_back(
-        {off, static_cast<std::uint32_t>(out_->keys.size() - off), t.position,
+        {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(length), t.position,
          stem ? 0u : t.position_length});
     end_ = std::max(end_, t.position + t.position_length);
   }
@@ -77,6 +91,7 @@ class OccurrenceSink : public TokenSink {
  private:
   AnalyzedDocument* out_;
   std::size_t field_;
+  std::size_t size_;  // bytes of out_->keys in use
   std::uint32_t end_ = 0;
 };
 
