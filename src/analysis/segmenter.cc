@@ -9,8 +9,13 @@
 #include <unicode/utf8.h>
 
 #include <array>
+#include <bit>
 #include <mutex>
 #include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace quarry::analysis {
 namespace {
@@ -116,6 +121,25 @@ inline bool IsWordClass(std::uint8_t c) {
   return c == kALetter || c == kNumeric || c == kExtendNumLet;
 }
 
+#if defined(__SSE2__)
+// 16 bytes at a time, for the chunk scan (Impl::ChunkStop). Bit k of the
+// result is about byte k. The byte set is the one Impl derives from the
+// class table; Impl checks at start-up that they agree (else it scans byte
+// by byte).
+inline __m128i Load16(const char* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+// Bytes that end a chunk scan: ASCII whitespace (9-13, 32) and every byte
+// >= 0x80 (negative as signed bytes).
+inline unsigned ChunkStopBits(__m128i v) {
+  const __m128i space = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+  const __m128i control = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(8)),
+                                        _mm_cmplt_epi8(v, _mm_set1_epi8(14)));
+  return static_cast<unsigned>(_mm_movemask_epi8(v)) |
+         static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(space, control)));
+}
+#endif
+
 }  // namespace
 
 class Segmenter::Impl {
@@ -135,6 +159,31 @@ class Segmenter::Impl {
       chunk_stop[i] = b >= 0x80 || wb[b] == kSpace;
       ascii_alnum[i] = b < 0x80 && (wb[b] == kALetter || wb[b] == kNumeric);
     }
+#if defined(__SSE2__)
+    // The vector scan hard-codes its byte set: use it only if it is the
+    // one the table gives.
+    simd = true;
+    for (int b = 0; b < 256; ++b) {
+      const __m128i v = _mm_set1_epi8(static_cast<char>(b));
+      simd = simd && ((ChunkStopBits(v) & 1) != 0) == chunk_stop[static_cast<std::size_t>(b)];
+    }
+#endif
+  }
+
+  bool simd = false;  // the SSE2 chunk scan agrees with chunk_stop
+
+  // The first j >= i with j == n or chunk_stop[p[j]].
+  std::size_t ChunkStop(const char* p, std::size_t i, std::size_t n) const {
+#if defined(__SSE2__)
+    if (simd) {
+      for (; i + 16 <= n; i += 16) {
+        const unsigned bits = ChunkStopBits(Load16(p + i));
+        if (bits != 0) return i + static_cast<std::size_t>(std::countr_zero(bits));
+      }
+    }
+#endif
+    while (i < n && !chunk_stop[static_cast<unsigned char>(p[i])]) ++i;
+    return i;
   }
 
   ~Impl() { utext_close(&ut); }
@@ -250,7 +299,7 @@ class Segmenter::Impl {
       const std::size_t a = i;
       bool safe = true;
       for (;;) {
-        while (i < n && !chunk_stop[static_cast<unsigned char>(p[i])]) ++i;
+        i = ChunkStop(p, i, n);
         if (i >= n || static_cast<unsigned char>(p[i]) < 0x80) break;  // whitespace
         std::size_t len;
         if (ClassAt(wb, p, i, n, &len) == kUnsafe) safe = false;

@@ -31,17 +31,58 @@ inline char* PutVarint32Inline(char* dst, std::uint32_t v) {
   return dst;
 }
 
+// Whether the n bytes at a and b are equal. Term keys are short: up to 16
+// bytes this is two overlapping loads from each side (never reading outside
+// [a, a + n) or [b, b + n)) instead of a call to memcmp.
+inline bool KeyBytesEqual(const char* a, const char* b, std::size_t n) {
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&a1, a + n - 8, 8);
+    std::memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4) {
+    std::uint32_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 4);
+    std::memcpy(&b0, b, 4);
+    std::memcpy(&a1, a + n - 4, 4);
+    std::memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// Appends each token's key to out->keys and its occurrence. The keys string
+// is grown ahead in large steps and written through its data(), so a token
+// costs no string append; the destructor cuts it to the bytes written.
 class OccurrenceSink : public TokenSink {
  public:
   OccurrenceSink(AnalyzedDocument* out, std::size_t field)
-      : out_(out), field_(field) {}
+      : out_(out), field_(field), size_(out->keys.size()) {}
+  ~OccurrenceSink() override { out_->keys.resize(size_); }
+  OccurrenceSink(const OccurrenceSink&) = delete;
+  OccurrenceSink& operator=(const OccurrenceSink&) = delete;
+
   void OnToken(const TokenView& t) override {
     const bool stem = t.kind == TokenKind::kStem;
-    const auto off = static_cast<std::uint32_t>(out_->keys.size());
-    out_->keys.push_back(static_cast<char>(FieldKeyByte(field_) | (stem ? kStemFlag : 0)));
-    out_->keys.append(t.term);
+    std::string& keys = out_->keys;
+    const std::size_t off = size_;
+    const std::size_t length = 1 + t.term.size();
+    if (length > keys.size() - off) {
+      keys.resize(std::max(off + length, 2 * keys.size() + 256));
+    }
+    char* const dst = keys.data() + off;
+    dst[0] = static_cast<char>(FieldKeyByte(field_) | (stem ? kStemFlag : 0));
+    if (!t.term.empty()) std::memcpy(dst + 1, t.term.data(), t.term.size());
+    size_ = off + length;
     out_->occurrences.push_back(
-        {off, static_cast<std::uint32_t>(out_->keys.size() - off), t.position,
+        {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(length), t.position,
          stem ? 0u : t.position_length});
     end_ = std::max(end_, t.position + t.position_length);
   }
@@ -50,6 +91,7 @@ class OccurrenceSink : public TokenSink {
  private:
   AnalyzedDocument* out_;
   std::size_t field_;
+  std::size_t size_;  // bytes of out_->keys in use
   std::uint32_t end_ = 0;
 };
 
@@ -158,7 +200,7 @@ void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
       }
       const AnalyzedDocument::Term& t = terms[e - 1];
       if (t.hash == h && t.key_length == key_length &&
-          std::memcmp(keys + t.key_offset, key, key_length) == 0) {
+          KeyBytesEqual(keys + t.key_offset, key, key_length)) {
         term = e - 1;
         break;
       }
@@ -314,7 +356,7 @@ MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash)
     if (s.term == 0) break;
     if (s.hash32 == hash32) {
       Term& t = terms_[s.term - 1];
-      if (t.key_length == key.size() && std::memcmp(t.key, key.data(), key.size()) == 0) {
+      if (t.key_length == key.size() && KeyBytesEqual(t.key, key.data(), key.size())) {
         return t;
       }
     }
