@@ -58,6 +58,30 @@ inline bool KeyBytesEqual(const char* a, const char* b, std::size_t n) {
   return true;
 }
 
+// memcpy(dst, src, n) for term bytes, most of them short: up to 16 bytes
+// as two overlapping loads and stores (reading only [src, src + n)).
+inline void CopyKeyBytes(char* dst, const char* src, std::size_t n) {
+  if (n >= 8) {
+    if (n > 16) {
+      std::memcpy(dst, src, n);
+      return;
+    }
+    std::uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 // Appends each token's key to out->keys and its occurrence. The keys string
 // is grown ahead in large steps and written through its data(), so a token
 // costs no string append; the destructor cuts it to the bytes written.
@@ -79,7 +103,7 @@ class OccurrenceSink : public TokenSink {
     }
     char* const dst = keys.data() + off;
     dst[0] = static_cast<char>(FieldKeyByte(field_) | (stem ? kStemFlag : 0));
-    if (!t.term.empty()) std::memcpy(dst + 1, t.term.data(), t.term.size());
+    CopyKeyBytes(dst + 1, t.term.data(), t.term.size());
     size_ = off + length;
     out_->occurrences.push_back(
         {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(length), t.position,
