@@ -201,6 +201,8 @@ class GroupSink {
                        bool continuation) = 0;
 };
 
+class TokenEmitter;
+
 }  // namespace
 
 class Analyzer::Impl : public analysis::WordSink {
@@ -220,6 +222,11 @@ class Analyzer::Impl : public analysis::WordSink {
   // Per-call state.
   std::string_view text;
   GroupSink* out = nullptr;
+  // `out` when it is the document side's TokenEmitter (called directly,
+  // not through the vtable), else null.
+  TokenEmitter* emitter = nullptr;
+  // out->OnGroup (defined after TokenEmitter).
+  void EmitGroup(const Part* parts, std::size_t n, bool joined, bool continuation);
   std::vector<Part> parts;
   std::string arena;       // part terms of the current group
   std::string scratch;     // case-folded text before diacritic folding
@@ -230,9 +237,11 @@ class Analyzer::Impl : public analysis::WordSink {
   bool plain_ascii_path = true;  // AddPlainAsciiSegment may be used
   bool plain_ascii_simd = false;  // and its 16-byte form
 
-  Status Run(std::string_view t, GroupSink& sink) {
+  // `doc_emitter`: the same as `sink` when that is a TokenEmitter, else null.
+  Status Run(std::string_view t, GroupSink& sink, TokenEmitter* doc_emitter = nullptr) {
     text = t;
     out = &sink;
+    emitter = doc_emitter;
     // Turkic folding maps `I` to a non-ASCII letter: general path only.
     plain_ascii_path = !options.turkic_folding &&
                        g_fast_paths.load(std::memory_order_relaxed);
@@ -246,6 +255,7 @@ class Analyzer::Impl : public analysis::WordSink {
     Status s = segmenter->Words(t, *this);
     if (s.ok()) FlushGroup();
     out = nullptr;
+    emitter = nullptr;
     return s;
   }
 
@@ -282,7 +292,7 @@ class Analyzer::Impl : public analysis::WordSink {
     if (!parts.empty()) {
       const bool joined = options.split_compounds && !overflowed &&
                           parts.size() > 1;
-      out->OnGroup(parts.data(), parts.size(), joined, overflowed);
+      EmitGroup(parts.data(), parts.size(), joined, overflowed);
     }
     parts.clear();
     arena.clear();
@@ -347,6 +357,11 @@ class Analyzer::Impl : public analysis::WordSink {
 
   void AddSegment(std::uint32_t start, std::uint32_t end) {
     if (plain_ascii_path && AddPlainAsciiSegment(start, end)) return;
+    AddGeneralSegment(start, end);
+  }
+
+  // Out of line: the plain ASCII path above is the common one.
+  [[gnu::noinline]] void AddGeneralSegment(std::uint32_t start, std::uint32_t end) {
     std::string_view seg = text.substr(start, end - start);
     // English possessive: drop a final apostrophe + s.
     if (options.strip_possessive && seg.size() >= 3) {
@@ -467,14 +482,14 @@ class Analyzer::Impl : public analysis::WordSink {
       // Too many parts for a joined form: emit what we have as plain parts
       // and stream the rest of the group.
       overflowed = true;
-      out->OnGroup(parts.data(), parts.size(), false, false);
+      EmitGroup(parts.data(), parts.size(), false, false);
       parts.clear();
       // Keep the arena: the new part's terms live in it. It is cleared with
       // the group.
     }
     parts.push_back(p);
     if (overflowed) {
-      out->OnGroup(parts.data(), parts.size(), false, true);
+      EmitGroup(parts.data(), parts.size(), false, true);
       parts.clear();
       arena.clear();
     }
@@ -542,7 +557,7 @@ class Analyzer::Impl : public analysis::WordSink {
 namespace {
 
 // Document side: positions and tokens.
-class TokenEmitter : public GroupSink {
+class TokenEmitter final : public GroupSink {
  public:
   TokenEmitter(Analyzer::Impl& impl, TokenSink& sink, std::uint32_t first)
       : impl_(impl), sink_(sink), position_(first) {}
@@ -588,6 +603,19 @@ class TokenEmitter : public GroupSink {
   std::uint32_t position_;
   std::string joined_, joined_cased_, stem_, tmp_;
 };
+
+}  // namespace
+
+inline void Analyzer::Impl::EmitGroup(const Part* ps, std::size_t n, bool joined,
+                                      bool continuation) {
+  if (emitter != nullptr) {
+    emitter->OnGroup(ps, n, joined, continuation);
+  } else {
+    out->OnGroup(ps, n, joined, continuation);
+  }
+}
+
+namespace {
 
 // Query side: one QueryWord per group.
 class QueryEmitter : public GroupSink {
@@ -677,7 +705,7 @@ const AnalyzerOptions& Analyzer::options() const noexcept {
 Status Analyzer::Analyze(std::string_view text, TokenSink& sink,
                          std::uint32_t first_position) {
   TokenEmitter emitter(*impl_, sink, first_position);
-  return impl_->Run(text, emitter);
+  return impl_->Run(text, emitter, &emitter);
 }
 
 Result<std::vector<Token>> Analyzer::Analyze(std::string_view text,
