@@ -586,6 +586,17 @@ class TokenEmitter final : public GroupSink {
     }
   }
 
+  // OnGroup for the most common group: one part, and no stemmer.
+  void OnPlainPart(const Part& part) {
+    TokenView t;
+    t.term = std::string_view(impl_.arena.data() + part.folded_off, part.folded_len);
+    t.position = position_;
+    t.start = part.start;
+    t.end = part.end;
+    sink_.OnToken(t);
+    if (position_ != UINT32_MAX) ++position_;
+  }
+
  private:
   void Emit(TokenView& t, std::string_view cased) {
     sink_.OnToken(t);
@@ -609,7 +620,11 @@ class TokenEmitter final : public GroupSink {
 inline void Analyzer::Impl::EmitGroup(const Part* ps, std::size_t n, bool joined,
                                       bool continuation) {
   if (emitter != nullptr) {
-    emitter->OnGroup(ps, n, joined, continuation);
+    if (n == 1 && !joined && stemmer == nullptr) {
+      emitter->OnPlainPart(ps[0]);
+    } else {
+      emitter->OnGroup(ps, n, joined, continuation);
+    }
   } else {
     out->OnGroup(ps, n, joined, continuation);
   }
