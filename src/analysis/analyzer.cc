@@ -325,7 +325,11 @@ class Analyzer::Impl : public analysis::WordSink {
       p.end = end;
       p.folded_off = p.cased_off = static_cast<std::uint32_t>(off);
       p.folded_len = p.cased_len = static_cast<std::uint32_t>(n);
-      AddPart(p);
+      if (!overflowed && parts.size() < options.max_compound_parts) {
+        parts.push_back(p);  // what AddPart does then
+      } else {
+        AddPart(p);
+      }
       return true;
     }
 #endif
