@@ -205,7 +205,17 @@ void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
   const std::size_t mask = table_.size() - 1;
   std::uint32_t* const table = table_.data();
   const char* const keys = out->keys.data();  // offsets were checked as they were made
-  term_of_.resize(n);
+  // Each term's occurrences as a chain: its first and last occurrence, and
+  // each occurrence's next one of the same term (grown only, never cleared:
+  // every entry read is written first).
+  if (next_.size() < n) {
+    next_.resize(n);
+    first_.resize(n);
+    last_.resize(n);
+  }
+  std::uint32_t* const next = next_.data();
+  std::uint32_t* const first = first_.data();
+  std::uint32_t* const last = last_.data();
   used_slots_.clear();
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t key_offset = occ[i].key_offset, key_length = occ[i].key_length;
@@ -220,46 +230,43 @@ void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
         term = static_cast<std::uint32_t>(terms.size() - 1);
         table[slot] = term + 1;
         used_slots_.push_back(static_cast<std::uint32_t>(slot));
+        first[term] = static_cast<std::uint32_t>(i);
         break;
       }
       const AnalyzedDocument::Term& t = terms[e - 1];
       if (t.hash == h && t.key_length == key_length &&
           KeyBytesEqual(keys + t.key_offset, key, key_length)) {
         term = e - 1;
+        next[last[term]] = static_cast<std::uint32_t>(i);
         break;
       }
       slot = (slot + 1) & mask;
     }
-    term_of_[i] = term;
+    last[term] = static_cast<std::uint32_t>(i);
     ++terms[term].freq;
   }
   for (std::uint32_t slot : used_slots_) table[slot] = 0;
-  // Occurrences grouped by term, in their original order within a term
-  // (a counting sort), then each term's positions encoded (at most two
-  // varints per occurrence: the buffer is sized for that, then cut).
-  const std::size_t num_terms = terms.size();
-  start_.resize(num_terms + 1);
-  start_[0] = 0;
-  for (std::size_t t = 0; t < num_terms; ++t) start_[t + 1] = start_[t] + terms[t].freq;
-  by_term_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) by_term_[start_[term_of_[i]]++] = static_cast<std::uint32_t>(i);
+  // Each term's positions, its occurrences in their original order along
+  // its chain, encoded (at most two varints per occurrence: the buffer is
+  // sized for that, then cut).
   out->positions.resize(2 * kMaxVarint32Bytes * n);
   char* const base = out->positions.data();
   char* p = base;
-  std::size_t k = 0;
-  for (AnalyzedDocument::Term& t : terms) {
-    const std::size_t end = k + t.freq;
+  for (std::size_t ti = 0; ti < terms.size(); ++ti) {
+    AnalyzedDocument::Term& t = terms[ti];
     t.pos_offset = static_cast<std::uint32_t>(p - base);
-    if (occ[by_term_[k]].length > 0) {
+    std::uint32_t i = first[ti];
+    if (occ[i].length > 0) {
       std::uint32_t prev = 0;
-      for (; k < end; ++k) {
-        const auto& o = occ[by_term_[k]];
+      for (std::uint32_t j = 0;;) {
+        const auto& o = occ[i];
         p = PutVarint32Inline(p, ((o.position - prev) << 1) | (o.length > 1 ? 1u : 0u));
         if (o.length > 1) p = PutVarint32Inline(p, o.length);
         prev = o.position;
+        if (++j == t.freq) break;
+        i = next[i];
       }
     }
-    k = end;
     t.pos_length = static_cast<std::uint32_t>(p - base) - t.pos_offset;
   }
   out->positions.resize(static_cast<std::size_t>(p - base));

@@ -72,12 +72,13 @@ class DocumentAnalyzer {
   std::shared_ptr<const Schema> schema_;
   std::vector<std::unique_ptr<Analyzer>> analyzers_;  // per field (text only)
   // Scratch for GroupTerms: an open-addressing table of term index + 1
-  // (0: empty), the slots used, each occurrence's term, occurrences by term.
+  // (0: empty), the slots used; per term its first and last occurrence,
+  // per occurrence the next one of its term.
   std::vector<std::uint32_t> table_;
   std::vector<std::uint32_t> used_slots_;
-  std::vector<std::uint32_t> term_of_;
-  std::vector<std::uint32_t> start_;
-  std::vector<std::uint32_t> by_term_;
+  std::vector<std::uint32_t> first_;
+  std::vector<std::uint32_t> last_;
+  std::vector<std::uint32_t> next_;
   std::vector<std::uint32_t> next_pos_;  // Analyze: next position per field
 };
 
