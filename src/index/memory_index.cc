@@ -248,8 +248,11 @@ void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
   for (std::uint32_t slot : used_slots_) table[slot] = 0;
   // Each term's positions, its occurrences in their original order along
   // its chain, encoded (at most two varints per occurrence: the buffer is
-  // sized for that, then cut).
-  out->positions.resize(2 * kMaxVarint32Bytes * n);
+  // grown to that, and never cut, so that it is not cleared again for every
+  // document).
+  if (out->positions.size() < 2 * kMaxVarint32Bytes * n) {
+    out->positions.resize(2 * kMaxVarint32Bytes * n);
+  }
   char* const base = out->positions.data();
   char* p = base;
   for (std::size_t ti = 0; ti < terms.size(); ++ti) {
@@ -269,7 +272,6 @@ void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
     }
     t.pos_length = static_cast<std::uint32_t>(p - base) - t.pos_offset;
   }
-  out->positions.resize(static_cast<std::size_t>(p - base));
 }
 
 MemoryIndex::MemoryIndex(std::shared_ptr<const Schema> schema)

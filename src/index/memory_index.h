@@ -44,7 +44,7 @@ struct AnalyzedDocument {
   // The distinct terms of the document, in order of first occurrence: key
   // (in `keys`), HashKey(key), frequency, and the term's positions in the
   // .pos encoding (segment_writer.cc) in `positions`, empty for terms
-  // without positions.
+  // without positions. Bytes of `positions` past the terms' are scratch.
   struct Term {
     std::uint32_t key_offset, key_length;
     std::uint64_t hash;
