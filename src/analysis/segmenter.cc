@@ -181,6 +181,12 @@ class Segmenter::Impl {
       simd_alnum = simd_alnum &&
                    ((AlnumBits(v) & 1) != 0) == ascii_alnum[static_cast<std::size_t>(b)];
     }
+    // The chunk shortcut in Words also relies on `_` being the only other
+    // ASCII word character.
+    for (int b = 0; b < 0x80; ++b) {
+      const auto i = static_cast<std::size_t>(b);
+      if (!ascii_alnum[i] && b != '_' && IsWordClass(wb[b])) simd_alnum = false;
+    }
     simd_alnum = simd_alnum && simd;
 #endif
   }
@@ -314,19 +320,34 @@ class Segmenter::Impl {
       if (i >= n) break;
       const std::size_t a = i;
 #if defined(__SSE2__)
-      // The most common chunk: a plain word of ASCII letters and digits, up
-      // to 15 bytes, then ASCII whitespace. With no ICU region open,
-      // FastChunk would make it one word: report it at once.
+      // The most common chunks: up to 15 ASCII bytes before ASCII
+      // whitespace, whose letters and digits (and `@`) are one run, possibly
+      // between other ASCII bytes other than `_` (`said,` `(the` `--`).
+      // Those others are not word characters, and none joins the run to
+      // anything (a Mid* byte would need a letter or digit on both sides),
+      // so with no ICU region open FastChunk would report just the run:
+      // report it at once.
       if (simd_alnum && a + 16 <= n && icu_end <= icu_begin) {
         const __m128i v = Load16(p + a);
         const unsigned stop = ChunkStopBits(v);
         if (stop != 0) {
           const int k = std::countr_zero(stop);
+          const unsigned in_chunk = (1u << k) - 1;
+          const unsigned alnum = AlnumBits(v) & in_chunk;
           if (static_cast<unsigned char>(p[a + static_cast<std::size_t>(k)]) < 0x80 &&
-              (~AlnumBits(v) & ((1u << k) - 1)) == 0) {
+              (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')))) &
+               in_chunk) == 0) {
             i = a + static_cast<std::size_t>(k);
-            sink.OnWord(static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(i));
-            continue;
+            if (alnum == 0) continue;  // no word at all
+            const int s1 = std::countr_zero(alnum);
+            const unsigned run = alnum >> s1;
+            if ((run & (run + 1)) == 0) {  // one run of ones
+              sink.OnWord(static_cast<std::uint32_t>(a + static_cast<std::size_t>(s1)),
+                          static_cast<std::uint32_t>(a + static_cast<std::size_t>(s1) +
+                                                     static_cast<std::size_t>(std::countr_zero(~run))));
+              continue;
+            }
+            i = a;  // FastChunk's case
           }
         }
       }
