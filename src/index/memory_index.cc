@@ -380,9 +380,9 @@ void MemoryIndex::GrowTable() {
   table_.swap(bigger);
 }
 
-MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash) {
+inline MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash) {
   const auto hash32 = static_cast<std::uint32_t>(hash);
-  std::size_t mask = table_.size() - 1;
+  const std::size_t mask = table_.size() - 1;
   std::size_t i = hash32 & mask;
   for (;;) {
     const Slot& s = table_[i];
@@ -395,9 +395,14 @@ MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash)
     }
     i = (i + 1) & mask;
   }
+  return AddTerm(key, hash32, i);
+}
+
+MemoryIndex::Term& MemoryIndex::AddTerm(std::string_view key, std::uint32_t hash32,
+                                        std::size_t i) {
   if (2 * (terms_.size() + 1) > table_.size()) {
     GrowTable();
-    mask = table_.size() - 1;
+    const std::size_t mask = table_.size() - 1;
     i = hash32 & mask;
     while (table_[i].term != 0) i = (i + 1) & mask;
   }

@@ -144,6 +144,8 @@ class MemoryIndex {
   void SortTerms(SortableTerm* begin, SortableTerm* end, std::size_t depth) const;
 
   Term& Intern(std::string_view key, std::uint64_t hash);
+  // Intern's new term, to go in the empty slot i (unless the table grows).
+  [[gnu::noinline]] Term& AddTerm(std::string_view key, std::uint32_t hash32, std::size_t i);
   // The term with this key, or null.
   const Term* Lookup(std::string_view key, std::uint64_t hash) const;
   void GrowTable();
