@@ -31,6 +31,11 @@ inline char* PutVarint32Inline(char* dst, std::uint32_t v) {
   return dst;
 }
 
+// The bytes of v as a varint (PutVarint32Inline).
+inline std::size_t VarintLength32(std::uint32_t v) {
+  return 1 + static_cast<std::size_t>((31 - std::countl_zero(v | 1)) / 7);
+}
+
 // Whether the n bytes at a and b are equal. Term keys are short: up to 16
 // bytes this is two overlapping loads from each side (never reading outside
 // [a, a + n) or [b, b + n)) instead of a call to memcmp.
@@ -486,7 +491,11 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
       ids_.emplace_back(t.key + 1, t.key_length - 1);
     }
     const std::uint32_t gap = t.df == 0 ? n + 1 : n - t.last_doc;
-    if (static_cast<std::size_t>(t.end - t.tail) >= 2 * kMaxVarint32Bytes + dt.pos_length) {
+    // Room for two full-size varints, or else (a term's first slice has only
+    // 8 bytes) for the posting's exact size.
+    const auto room = static_cast<std::size_t>(t.end - t.tail);
+    if (room >= 2 * kMaxVarint32Bytes + dt.pos_length ||
+        room >= VarintLength32(gap) + VarintLength32(dt.freq) + dt.pos_length) {
       // Usually the slice has room for the whole posting: write it in place.
       char* p = PutVarint32Inline(t.tail, gap);
       p = PutVarint32Inline(p, dt.freq);
