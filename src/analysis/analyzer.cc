@@ -29,6 +29,10 @@
 
 #include <unicode/uchar.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "analysis/fast_paths.h"
 #include "analysis/normalizer.h"
 #include "analysis/segmenter.h"
@@ -123,6 +127,38 @@ constexpr std::array<char, 256> kPlainAsciiLower = [] {
   return t;
 }();
 
+#if defined(__SSE2__)
+// kPlainAsciiLower for 16 bytes at once: *lower gets each byte lowercased,
+// and bit k of the result is set when byte k is one the plain ASCII path
+// takes (kPlainAsciiLower non-zero).
+inline unsigned PlainAsciiLower16(__m128i v, __m128i* lower) {
+  // Signed bytes: NUL and every byte >= 0x80 are <= 0.
+  const __m128i excluded = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')), _mm_cmpeq_epi8(v, _mm_set1_epi8('@'))));
+  const __m128i plain = _mm_andnot_si128(excluded, _mm_cmpgt_epi8(v, _mm_setzero_si128()));
+  const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+  *lower = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+  return static_cast<unsigned>(_mm_movemask_epi8(plain));
+}
+
+// Whether PlainAsciiLower16 agrees with kPlainAsciiLower on every byte.
+bool PlainAsciiLower16Checked() {
+  static const bool ok = [] {
+    for (int b = 0; b < 256; ++b) {
+      __m128i lower;
+      const unsigned plain = PlainAsciiLower16(_mm_set1_epi8(static_cast<char>(b)), &lower);
+      const char want = kPlainAsciiLower[static_cast<std::size_t>(b)];
+      if (((plain & 1) != 0) != (want != 0)) return false;
+      if (want != 0 && static_cast<char>(_mm_cvtsi128_si32(lower)) != want) return false;
+    }
+    return true;
+  }();
+  return ok;
+}
+#endif
+
 std::atomic<bool> g_fast_paths{true};
 
 // The bytes between two segments that make them one hyphenated compound.
@@ -165,6 +201,8 @@ class GroupSink {
                        bool continuation) = 0;
 };
 
+class TokenEmitter;
+
 }  // namespace
 
 class Analyzer::Impl : public analysis::WordSink {
@@ -184,6 +222,11 @@ class Analyzer::Impl : public analysis::WordSink {
   // Per-call state.
   std::string_view text;
   GroupSink* out = nullptr;
+  // `out` when it is the document side's TokenEmitter (called directly,
+  // not through the vtable), else null.
+  TokenEmitter* emitter = nullptr;
+  // out->OnGroup (defined after TokenEmitter).
+  void EmitGroup(const Part* parts, std::size_t n, bool joined, bool continuation);
   std::vector<Part> parts;
   std::string arena;       // part terms of the current group
   std::string scratch;     // case-folded text before diacritic folding
@@ -192,13 +235,19 @@ class Analyzer::Impl : public analysis::WordSink {
   bool in_group = false;
   bool overflowed = false;
   bool plain_ascii_path = true;  // AddPlainAsciiSegment may be used
+  bool plain_ascii_simd = false;  // and its 16-byte form
 
-  Status Run(std::string_view t, GroupSink& sink) {
+  // `doc_emitter`: the same as `sink` when that is a TokenEmitter, else null.
+  Status Run(std::string_view t, GroupSink& sink, TokenEmitter* doc_emitter = nullptr) {
     text = t;
     out = &sink;
+    emitter = doc_emitter;
     // Turkic folding maps `I` to a non-ASCII letter: general path only.
     plain_ascii_path = !options.turkic_folding &&
                        g_fast_paths.load(std::memory_order_relaxed);
+#if defined(__SSE2__)
+    plain_ascii_simd = plain_ascii_path && PlainAsciiLower16Checked();
+#endif
     parts.clear();
     arena.clear();
     in_group = false;
@@ -206,6 +255,7 @@ class Analyzer::Impl : public analysis::WordSink {
     Status s = segmenter->Words(t, *this);
     if (s.ok()) FlushGroup();
     out = nullptr;
+    emitter = nullptr;
     return s;
   }
 
@@ -242,7 +292,7 @@ class Analyzer::Impl : public analysis::WordSink {
     if (!parts.empty()) {
       const bool joined = options.split_compounds && !overflowed &&
                           parts.size() > 1;
-      out->OnGroup(parts.data(), parts.size(), joined, overflowed);
+      EmitGroup(parts.data(), parts.size(), joined, overflowed);
     }
     parts.clear();
     arena.clear();
@@ -257,6 +307,32 @@ class Analyzer::Impl : public analysis::WordSink {
   // max_term_bytes. False, with nothing changed, for any other segment.
   bool AddPlainAsciiSegment(std::uint32_t start, std::uint32_t end) {
     const std::size_t n = end - start;
+#if defined(__SSE2__)
+    // Most words: up to 16 bytes (never cut), with 16 bytes readable.
+    if (plain_ascii_simd && n - 1 < 16 && n <= options.max_term_bytes &&
+        start + 16 <= text.size()) {
+      __m128i lower;
+      const unsigned plain = PlainAsciiLower16(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + start)), &lower);
+      const unsigned want = (1u << n) - 1;
+      if ((plain & want) != want) return false;
+      char buf[16];
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(buf), lower);
+      const std::size_t off = arena.size();
+      arena.append(buf, n);
+      Part p;
+      p.start = start;
+      p.end = end;
+      p.folded_off = p.cased_off = static_cast<std::uint32_t>(off);
+      p.folded_len = p.cased_len = static_cast<std::uint32_t>(n);
+      if (!overflowed && parts.size() < options.max_compound_parts) {
+        parts.push_back(p);  // what AddPart does then
+      } else {
+        AddPart(p);
+      }
+      return true;
+    }
+#endif
     const std::size_t keep = std::min<std::size_t>(n, options.max_term_bytes);
     const auto* src = reinterpret_cast<const unsigned char*>(text.data()) + start;
     for (std::size_t i = keep; i < n; ++i) {  // the part past the cut: check only
@@ -285,6 +361,11 @@ class Analyzer::Impl : public analysis::WordSink {
 
   void AddSegment(std::uint32_t start, std::uint32_t end) {
     if (plain_ascii_path && AddPlainAsciiSegment(start, end)) return;
+    AddGeneralSegment(start, end);
+  }
+
+  // Out of line: the plain ASCII path above is the common one.
+  [[gnu::noinline]] void AddGeneralSegment(std::uint32_t start, std::uint32_t end) {
     std::string_view seg = text.substr(start, end - start);
     // English possessive: drop a final apostrophe + s.
     if (options.strip_possessive && seg.size() >= 3) {
@@ -405,14 +486,14 @@ class Analyzer::Impl : public analysis::WordSink {
       // Too many parts for a joined form: emit what we have as plain parts
       // and stream the rest of the group.
       overflowed = true;
-      out->OnGroup(parts.data(), parts.size(), false, false);
+      EmitGroup(parts.data(), parts.size(), false, false);
       parts.clear();
       // Keep the arena: the new part's terms live in it. It is cleared with
       // the group.
     }
     parts.push_back(p);
     if (overflowed) {
-      out->OnGroup(parts.data(), parts.size(), false, true);
+      EmitGroup(parts.data(), parts.size(), false, true);
       parts.clear();
       arena.clear();
     }
@@ -480,7 +561,7 @@ class Analyzer::Impl : public analysis::WordSink {
 namespace {
 
 // Document side: positions and tokens.
-class TokenEmitter : public GroupSink {
+class TokenEmitter final : public GroupSink {
  public:
   TokenEmitter(Analyzer::Impl& impl, TokenSink& sink, std::uint32_t first)
       : impl_(impl), sink_(sink), position_(first) {}
@@ -509,6 +590,17 @@ class TokenEmitter : public GroupSink {
     }
   }
 
+  // OnGroup for the most common group: one part, and no stemmer.
+  void OnPlainPart(const Part& part) {
+    TokenView t;
+    t.term = std::string_view(impl_.arena.data() + part.folded_off, part.folded_len);
+    t.position = position_;
+    t.start = part.start;
+    t.end = part.end;
+    sink_.OnToken(t);
+    if (position_ != UINT32_MAX) ++position_;
+  }
+
  private:
   void Emit(TokenView& t, std::string_view cased) {
     sink_.OnToken(t);
@@ -526,6 +618,23 @@ class TokenEmitter : public GroupSink {
   std::uint32_t position_;
   std::string joined_, joined_cased_, stem_, tmp_;
 };
+
+}  // namespace
+
+inline void Analyzer::Impl::EmitGroup(const Part* ps, std::size_t n, bool joined,
+                                      bool continuation) {
+  if (emitter != nullptr) {
+    if (n == 1 && !joined && stemmer == nullptr) {
+      emitter->OnPlainPart(ps[0]);
+    } else {
+      emitter->OnGroup(ps, n, joined, continuation);
+    }
+  } else {
+    out->OnGroup(ps, n, joined, continuation);
+  }
+}
+
+namespace {
 
 // Query side: one QueryWord per group.
 class QueryEmitter : public GroupSink {
@@ -615,7 +724,7 @@ const AnalyzerOptions& Analyzer::options() const noexcept {
 Status Analyzer::Analyze(std::string_view text, TokenSink& sink,
                          std::uint32_t first_position) {
   TokenEmitter emitter(*impl_, sink, first_position);
-  return impl_->Run(text, emitter);
+  return impl_->Run(text, emitter, &emitter);
 }
 
 Result<std::vector<Token>> Analyzer::Analyze(std::string_view text,

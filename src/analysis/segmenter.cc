@@ -138,6 +138,18 @@ inline unsigned ChunkStopBits(__m128i v) {
   return static_cast<unsigned>(_mm_movemask_epi8(v)) |
          static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(space, control)));
 }
+// ASCII letters and digits and `@` (the bytes of Impl::ascii_alnum; Impl
+// checks that too at start-up).
+inline unsigned AlnumBits(__m128i v) {
+  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+  const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));  // A-Z -> a-z
+  const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                       _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+  const __m128i at = _mm_cmpeq_epi8(v, _mm_set1_epi8('@'));
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, letter), at)));
+}
 #endif
 
 }  // namespace
@@ -166,11 +178,21 @@ class Segmenter::Impl {
     for (int b = 0; b < 256; ++b) {
       const __m128i v = _mm_set1_epi8(static_cast<char>(b));
       simd = simd && ((ChunkStopBits(v) & 1) != 0) == chunk_stop[static_cast<std::size_t>(b)];
+      simd_alnum = simd_alnum &&
+                   ((AlnumBits(v) & 1) != 0) == ascii_alnum[static_cast<std::size_t>(b)];
     }
+    // The chunk shortcut in Words also relies on `_` being the only other
+    // ASCII word character.
+    for (int b = 0; b < 0x80; ++b) {
+      const auto i = static_cast<std::size_t>(b);
+      if (!ascii_alnum[i] && b != '_' && IsWordClass(wb[b])) simd_alnum = false;
+    }
+    simd_alnum = simd_alnum && simd;
 #endif
   }
 
   bool simd = false;  // the SSE2 chunk scan agrees with chunk_stop
+  bool simd_alnum = true;  // and AlnumBits with ascii_alnum (SSE2 only)
 
   // The first j >= i with j == n or chunk_stop[p[j]].
   std::size_t ChunkStop(const char* p, std::size_t i, std::size_t n) const {
@@ -297,6 +319,39 @@ class Segmenter::Impl {
       while (i < n && is_space[static_cast<unsigned char>(p[i])]) ++i;
       if (i >= n) break;
       const std::size_t a = i;
+#if defined(__SSE2__)
+      // The most common chunks: up to 15 ASCII bytes before ASCII
+      // whitespace, whose letters and digits (and `@`) are one run, possibly
+      // between other ASCII bytes other than `_` (`said,` `(the` `--`).
+      // Those others are not word characters, and none joins the run to
+      // anything (a Mid* byte would need a letter or digit on both sides),
+      // so with no ICU region open FastChunk would report just the run:
+      // report it at once.
+      if (simd_alnum && a + 16 <= n && icu_end <= icu_begin) {
+        const __m128i v = Load16(p + a);
+        const unsigned stop = ChunkStopBits(v);
+        if (stop != 0) {
+          const int k = std::countr_zero(stop);
+          const unsigned in_chunk = (1u << k) - 1;
+          const unsigned alnum = AlnumBits(v) & in_chunk;
+          if (static_cast<unsigned char>(p[a + static_cast<std::size_t>(k)]) < 0x80 &&
+              (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')))) &
+               in_chunk) == 0) {
+            i = a + static_cast<std::size_t>(k);
+            if (alnum == 0) continue;  // no word at all
+            const int s1 = std::countr_zero(alnum);
+            const unsigned run = alnum >> s1;
+            if ((run & (run + 1)) == 0) {  // one run of ones
+              sink.OnWord(static_cast<std::uint32_t>(a + static_cast<std::size_t>(s1)),
+                          static_cast<std::uint32_t>(a + static_cast<std::size_t>(s1) +
+                                                     static_cast<std::size_t>(std::countr_zero(~run))));
+              continue;
+            }
+            i = a;  // FastChunk's case
+          }
+        }
+      }
+#endif
       bool safe = true;
       for (;;) {
         i = ChunkStop(p, i, n);

@@ -31,6 +31,11 @@ inline char* PutVarint32Inline(char* dst, std::uint32_t v) {
   return dst;
 }
 
+// The bytes of v as a varint (PutVarint32Inline).
+inline std::size_t VarintLength32(std::uint32_t v) {
+  return 1 + static_cast<std::size_t>((31 - std::countl_zero(v | 1)) / 7);
+}
+
 // Whether the n bytes at a and b are equal. Term keys are short: up to 16
 // bytes this is two overlapping loads from each side (never reading outside
 // [a, a + n) or [b, b + n)) instead of a call to memcmp.
@@ -58,6 +63,30 @@ inline bool KeyBytesEqual(const char* a, const char* b, std::size_t n) {
   return true;
 }
 
+// memcpy(dst, src, n) for term bytes, most of them short: up to 16 bytes
+// as two overlapping loads and stores (reading only [src, src + n)).
+inline void CopyKeyBytes(char* dst, const char* src, std::size_t n) {
+  if (n >= 8) {
+    if (n > 16) {
+      std::memcpy(dst, src, n);
+      return;
+    }
+    std::uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 // Appends each token's key to out->keys and its occurrence. The keys string
 // is grown ahead in large steps and written through its data(), so a token
 // costs no string append; the destructor cuts it to the bytes written.
@@ -79,7 +108,7 @@ class OccurrenceSink : public TokenSink {
     }
     char* const dst = keys.data() + off;
     dst[0] = static_cast<char>(FieldKeyByte(field_) | (stem ? kStemFlag : 0));
-    if (!t.term.empty()) std::memcpy(dst + 1, t.term.data(), t.term.size());
+    CopyKeyBytes(dst + 1, t.term.data(), t.term.size());
     size_ = off + length;
     out_->occurrences.push_back(
         {static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(length), t.position,
@@ -181,7 +210,17 @@ void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
   const std::size_t mask = table_.size() - 1;
   std::uint32_t* const table = table_.data();
   const char* const keys = out->keys.data();  // offsets were checked as they were made
-  term_of_.resize(n);
+  // Each term's occurrences as a chain: its first and last occurrence, and
+  // each occurrence's next one of the same term (grown only, never cleared:
+  // every entry read is written first).
+  if (next_.size() < n) {
+    next_.resize(n);
+    first_.resize(n);
+    last_.resize(n);
+  }
+  std::uint32_t* const next = next_.data();
+  std::uint32_t* const first = first_.data();
+  std::uint32_t* const last = last_.data();
   used_slots_.clear();
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t key_offset = occ[i].key_offset, key_length = occ[i].key_length;
@@ -196,49 +235,48 @@ void DocumentAnalyzer::GroupTerms(AnalyzedDocument* out) {
         term = static_cast<std::uint32_t>(terms.size() - 1);
         table[slot] = term + 1;
         used_slots_.push_back(static_cast<std::uint32_t>(slot));
+        first[term] = static_cast<std::uint32_t>(i);
         break;
       }
       const AnalyzedDocument::Term& t = terms[e - 1];
       if (t.hash == h && t.key_length == key_length &&
           KeyBytesEqual(keys + t.key_offset, key, key_length)) {
         term = e - 1;
+        next[last[term]] = static_cast<std::uint32_t>(i);
         break;
       }
       slot = (slot + 1) & mask;
     }
-    term_of_[i] = term;
+    last[term] = static_cast<std::uint32_t>(i);
     ++terms[term].freq;
   }
   for (std::uint32_t slot : used_slots_) table[slot] = 0;
-  // Occurrences grouped by term, in their original order within a term
-  // (a counting sort), then each term's positions encoded (at most two
-  // varints per occurrence: the buffer is sized for that, then cut).
-  const std::size_t num_terms = terms.size();
-  start_.resize(num_terms + 1);
-  start_[0] = 0;
-  for (std::size_t t = 0; t < num_terms; ++t) start_[t + 1] = start_[t] + terms[t].freq;
-  by_term_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) by_term_[start_[term_of_[i]]++] = static_cast<std::uint32_t>(i);
-  out->positions.resize(2 * kMaxVarint32Bytes * n);
+  // Each term's positions, its occurrences in their original order along
+  // its chain, encoded (at most two varints per occurrence: the buffer is
+  // grown to that, and never cut, so that it is not cleared again for every
+  // document).
+  if (out->positions.size() < 2 * kMaxVarint32Bytes * n) {
+    out->positions.resize(2 * kMaxVarint32Bytes * n);
+  }
   char* const base = out->positions.data();
   char* p = base;
-  std::size_t k = 0;
-  for (AnalyzedDocument::Term& t : terms) {
-    const std::size_t end = k + t.freq;
+  for (std::size_t ti = 0; ti < terms.size(); ++ti) {
+    AnalyzedDocument::Term& t = terms[ti];
     t.pos_offset = static_cast<std::uint32_t>(p - base);
-    if (occ[by_term_[k]].length > 0) {
+    std::uint32_t i = first[ti];
+    if (occ[i].length > 0) {
       std::uint32_t prev = 0;
-      for (; k < end; ++k) {
-        const auto& o = occ[by_term_[k]];
+      for (std::uint32_t j = 0;;) {
+        const auto& o = occ[i];
         p = PutVarint32Inline(p, ((o.position - prev) << 1) | (o.length > 1 ? 1u : 0u));
         if (o.length > 1) p = PutVarint32Inline(p, o.length);
         prev = o.position;
+        if (++j == t.freq) break;
+        i = next[i];
       }
     }
-    k = end;
     t.pos_length = static_cast<std::uint32_t>(p - base) - t.pos_offset;
   }
-  out->positions.resize(static_cast<std::size_t>(p - base));
 }
 
 MemoryIndex::MemoryIndex(std::shared_ptr<const Schema> schema)
@@ -347,9 +385,9 @@ void MemoryIndex::GrowTable() {
   table_.swap(bigger);
 }
 
-MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash) {
+inline MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash) {
   const auto hash32 = static_cast<std::uint32_t>(hash);
-  std::size_t mask = table_.size() - 1;
+  const std::size_t mask = table_.size() - 1;
   std::size_t i = hash32 & mask;
   for (;;) {
     const Slot& s = table_[i];
@@ -362,9 +400,14 @@ MemoryIndex::Term& MemoryIndex::Intern(std::string_view key, std::uint64_t hash)
     }
     i = (i + 1) & mask;
   }
+  return AddTerm(key, hash32, i);
+}
+
+MemoryIndex::Term& MemoryIndex::AddTerm(std::string_view key, std::uint32_t hash32,
+                                        std::size_t i) {
   if (2 * (terms_.size() + 1) > table_.size()) {
     GrowTable();
-    mask = table_.size() - 1;
+    const std::size_t mask = table_.size() - 1;
     i = hash32 & mask;
     while (table_[i].term != 0) i = (i + 1) & mask;
   }
@@ -448,7 +491,11 @@ std::uint32_t MemoryIndex::Add(const AnalyzedDocument& doc) {
       ids_.emplace_back(t.key + 1, t.key_length - 1);
     }
     const std::uint32_t gap = t.df == 0 ? n + 1 : n - t.last_doc;
-    if (static_cast<std::size_t>(t.end - t.tail) >= 2 * kMaxVarint32Bytes + dt.pos_length) {
+    // Room for two full-size varints, or else (a term's first slice has only
+    // 8 bytes) for the posting's exact size.
+    const auto room = static_cast<std::size_t>(t.end - t.tail);
+    if (room >= 2 * kMaxVarint32Bytes + dt.pos_length ||
+        room >= VarintLength32(gap) + VarintLength32(dt.freq) + dt.pos_length) {
       // Usually the slice has room for the whole posting: write it in place.
       char* p = PutVarint32Inline(t.tail, gap);
       p = PutVarint32Inline(p, dt.freq);

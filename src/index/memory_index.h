@@ -44,7 +44,7 @@ struct AnalyzedDocument {
   // The distinct terms of the document, in order of first occurrence: key
   // (in `keys`), HashKey(key), frequency, and the term's positions in the
   // .pos encoding (segment_writer.cc) in `positions`, empty for terms
-  // without positions.
+  // without positions. Bytes of `positions` past the terms' are scratch.
   struct Term {
     std::uint32_t key_offset, key_length;
     std::uint64_t hash;
@@ -72,12 +72,13 @@ class DocumentAnalyzer {
   std::shared_ptr<const Schema> schema_;
   std::vector<std::unique_ptr<Analyzer>> analyzers_;  // per field (text only)
   // Scratch for GroupTerms: an open-addressing table of term index + 1
-  // (0: empty), the slots used, each occurrence's term, occurrences by term.
+  // (0: empty), the slots used; per term its first and last occurrence,
+  // per occurrence the next one of its term.
   std::vector<std::uint32_t> table_;
   std::vector<std::uint32_t> used_slots_;
-  std::vector<std::uint32_t> term_of_;
-  std::vector<std::uint32_t> start_;
-  std::vector<std::uint32_t> by_term_;
+  std::vector<std::uint32_t> first_;
+  std::vector<std::uint32_t> last_;
+  std::vector<std::uint32_t> next_;
   std::vector<std::uint32_t> next_pos_;  // Analyze: next position per field
 };
 
@@ -143,6 +144,8 @@ class MemoryIndex {
   void SortTerms(SortableTerm* begin, SortableTerm* end, std::size_t depth) const;
 
   Term& Intern(std::string_view key, std::uint64_t hash);
+  // Intern's new term, to go in the empty slot i (unless the table grows).
+  [[gnu::noinline]] Term& AddTerm(std::string_view key, std::uint32_t hash32, std::size_t i);
   // The term with this key, or null.
   const Term* Lookup(std::string_view key, std::uint64_t hash) const;
   void GrowTable();
