@@ -67,6 +67,81 @@ __attribute__((target("popcnt,bmi2"))) const std::uint8_t* SkipUnitEntriesHw(
 }
 #endif
 
+#if defined(QUARRY_SKIP_HW)
+bool CpuHasAvx2() {
+  static const bool available = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return available;
+}
+std::atomic<bool> g_scan_avx2{CpuHasAvx2()};
+
+// ScanCommon's first loop with AVX2: eight documents of a against eight of
+// b (b in its eight rotations), then the side whose eighth document is
+// smaller (both, when equal) moves on by eight; the argument is the one of
+// the four-wide loop in ScanCommon. Continues from *i_io, *j_io and *n_io
+// and leaves them where it stopped (fewer than eight left on a side).
+__attribute__((target("avx2"))) void IntersectAvx2(const std::uint32_t* da, std::uint32_t na,
+                                                     const std::uint32_t* db, std::uint32_t nb,
+                                                     std::uint32_t* docs, std::uint8_t* ia,
+                                                     std::uint8_t* ib, std::uint32_t* i_io,
+                                                     std::uint32_t* j_io, std::uint32_t* n_io) {
+  std::uint32_t i = *i_io, j = *j_io, n = *n_io;
+  // Lane k of rotation r takes b's lane (k + r) % 8.
+  const __m256i r1 = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0);
+  const __m256i r2 = _mm256_setr_epi32(2, 3, 4, 5, 6, 7, 0, 1);
+  const __m256i r3 = _mm256_setr_epi32(3, 4, 5, 6, 7, 0, 1, 2);
+  const __m256i r4 = _mm256_setr_epi32(4, 5, 6, 7, 0, 1, 2, 3);
+  const __m256i r5 = _mm256_setr_epi32(5, 6, 7, 0, 1, 2, 3, 4);
+  const __m256i r6 = _mm256_setr_epi32(6, 7, 0, 1, 2, 3, 4, 5);
+  const __m256i r7 = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6);
+  while (i + 8 <= na && j + 8 <= nb) {
+    const __m256i va = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(da + i));
+    const __m256i vb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(db + j));
+    const __m256i c0 = _mm256_cmpeq_epi32(va, vb);
+    const __m256i c1 = _mm256_cmpeq_epi32(va, _mm256_permutevar8x32_epi32(vb, r1));
+    const __m256i c2 = _mm256_cmpeq_epi32(va, _mm256_permutevar8x32_epi32(vb, r2));
+    const __m256i c3 = _mm256_cmpeq_epi32(va, _mm256_permutevar8x32_epi32(vb, r3));
+    const __m256i c4 = _mm256_cmpeq_epi32(va, _mm256_permutevar8x32_epi32(vb, r4));
+    const __m256i c5 = _mm256_cmpeq_epi32(va, _mm256_permutevar8x32_epi32(vb, r5));
+    const __m256i c6 = _mm256_cmpeq_epi32(va, _mm256_permutevar8x32_epi32(vb, r6));
+    const __m256i c7 = _mm256_cmpeq_epi32(va, _mm256_permutevar8x32_epi32(vb, r7));
+    const __m256i any = _mm256_or_si256(
+        _mm256_or_si256(_mm256_or_si256(c0, c1), _mm256_or_si256(c2, c3)),
+        _mm256_or_si256(_mm256_or_si256(c4, c5), _mm256_or_si256(c6, c7)));
+    unsigned mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(any)));
+    if (mask != 0) {
+      // The rotation that matched, per lane.
+      // (A lambda would not be compiled for AVX2.) Bit 0 of the rotation
+      // is set by rotations 1, 3, 5, 7, bit 1 by 2, 3, 6, 7, bit 2 by 4-7.
+      const __m256i odd = _mm256_or_si256(_mm256_or_si256(c1, c3), _mm256_or_si256(c5, c7));
+      const __m256i twos = _mm256_or_si256(_mm256_or_si256(c2, c3), _mm256_or_si256(c6, c7));
+      const __m256i fours = _mm256_or_si256(_mm256_or_si256(c4, c5), _mm256_or_si256(c6, c7));
+      const __m256i rot_v = _mm256_or_si256(
+          _mm256_and_si256(odd, _mm256_set1_epi32(1)),
+          _mm256_or_si256(_mm256_and_si256(twos, _mm256_set1_epi32(2)),
+                          _mm256_and_si256(fours, _mm256_set1_epi32(4))));
+      alignas(32) std::uint32_t rot[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(rot), rot_v);
+      for (; mask != 0; mask &= mask - 1) {
+        const unsigned k = static_cast<unsigned>(std::countr_zero(mask));
+        docs[n] = da[i + k];
+        ia[n] = static_cast<std::uint8_t>(i + k);
+        ib[n] = static_cast<std::uint8_t>(j + ((k + rot[k]) & 7));
+        ++n;
+      }
+    }
+    const std::uint32_t x = da[i + 7], y = db[j + 7];
+    i += static_cast<std::uint32_t>(__builtin_expect_with_probability(x <= y, 1, 0.5)) << 3;
+    j += static_cast<std::uint32_t>(__builtin_expect_with_probability(y <= x, 1, 0.5)) << 3;
+  }
+  *i_io = i;
+  *j_io = j;
+  *n_io = n;
+}
+#endif
+
 // A varint read at *pos in `data` (bounds-checked).
 bool GetVarint32Slow(std::string_view data, std::size_t* pos, std::uint32_t* v) {
   if (*pos > data.size()) return false;
@@ -651,6 +726,22 @@ void SetPositionSkipHardware(bool on) {
 #endif
 }
 
+void SetScanCommonAvx2(bool on) {
+#if defined(QUARRY_SKIP_HW)
+  g_scan_avx2.store(on && CpuHasAvx2(), std::memory_order_relaxed);
+#else
+  (void)on;
+#endif
+}
+
+bool ScanCommonAvx2() {
+#if defined(QUARRY_SKIP_HW)
+  return g_scan_avx2.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
+}
+
 bool PositionSkipHardware() {
 #if defined(QUARRY_SKIP_HW)
   return g_skip_hw.load(std::memory_order_relaxed);
@@ -926,6 +1017,51 @@ std::uint32_t PostingsIterator::ScanCommon(PostingsIterator& a, PostingsIterator
   const std::uint32_t na = a.count_, nb = b.count_;
   const std::uint32_t* const da = a.docs_;
   const std::uint32_t* const db = b.docs_;
+#if defined(QUARRY_SKIP_HW)
+  if (g_scan_avx2.load(std::memory_order_relaxed)) {
+    IntersectAvx2(da, na, db, nb, docs, ia, ib, &i, &j, &n);
+  }
+#endif
+#if defined(__SSE2__)
+  // Four against four: every document of da[i, i+4) is compared with every
+  // one of db[j, j+4) (the second vector in its four rotations); then the
+  // side whose fourth document is smaller (both, when equal) moves on by
+  // four. Documents are strictly increasing within a block, so each
+  // document matches at most one of the other side, no pair of windows is
+  // compared twice, and matches come out in increasing order. The rest
+  // (fewer than four left on a side) goes through the scalar loop below.
+  while (i + 4 <= na && j + 4 <= nb) {
+    const __m128i va = _mm_loadu_si128(reinterpret_cast<const __m128i*>(da + i));
+    const __m128i vb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(db + j));
+    // Lane k of cr: da[i+k] == db[j + (k+r) % 4].
+    const __m128i c0 = _mm_cmpeq_epi32(va, vb);
+    const __m128i c1 = _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(0, 3, 2, 1)));
+    const __m128i c2 = _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(1, 0, 3, 2)));
+    const __m128i c3 = _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(2, 1, 0, 3)));
+    const __m128i any = _mm_or_si128(_mm_or_si128(c0, c1), _mm_or_si128(c2, c3));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(any)));
+    if (mask != 0) {
+      // The rotation that matched, per lane.
+      alignas(16) std::uint32_t rot[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(rot),
+                      _mm_or_si128(_mm_and_si128(c1, _mm_set1_epi32(1)),
+                                   _mm_or_si128(_mm_and_si128(c2, _mm_set1_epi32(2)),
+                                                _mm_and_si128(c3, _mm_set1_epi32(3)))));
+      for (; mask != 0; mask &= mask - 1) {
+        const unsigned k = static_cast<unsigned>(std::countr_zero(mask));
+        docs[n] = da[i + k];
+        ia[n] = static_cast<std::uint8_t>(i + k);
+        ib[n] = static_cast<std::uint8_t>(j + ((k + rot[k]) & 3));
+        ++n;
+      }
+    }
+    // i += 4 when da[i+3] <= db[j+3], j += 4 when db[j+3] <= da[i+3],
+    // without a branch.
+    const std::uint32_t x = da[i + 3], y = db[j + 3];
+    i += static_cast<std::uint32_t>(__builtin_expect_with_probability(x <= y, 1, 0.5)) << 2;
+    j += static_cast<std::uint32_t>(__builtin_expect_with_probability(y <= x, 1, 0.5)) << 2;
+  }
+#endif
   while (i < na && j < nb) {
     const std::uint32_t x = da[i], y = db[j];
     docs[n] = x;
@@ -935,11 +1071,14 @@ std::uint32_t PostingsIterator::ScanCommon(PostingsIterator& a, PostingsIterator
     i += x <= y;
     j += y <= x;
   }
-  // Every common document below *resume has been written.
+  // Every common document below *resume has been written. When one block
+  // is used up, the other's next document may already be covered (a
+  // four-wide window moves on as a whole, after its matches were written),
+  // so the used-up block's last document + 1 bounds it from below.
   if (i < na) {
-    *resume = da[i];
+    *resume = std::max(da[i], db[nb - 1] + 1);
   } else if (j < nb) {
-    *resume = db[j];
+    *resume = std::max(db[j], da[na - 1] + 1);
   } else {
     *resume = std::max(da[na - 1], db[nb - 1]) + 1;
   }

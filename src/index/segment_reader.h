@@ -32,6 +32,11 @@ class SegmentReader;
 // on and off; PositionSkipHardware() says whether that loop is in use.
 void SetPositionSkipHardware(bool on);
 bool PositionSkipHardware();
+// Whether PostingsIterator::ScanCommon compares eight documents against
+// eight with AVX2 when the CPU has it (on by default; else four against
+// four with SSE2). For tests, like SetPositionSkipHardware.
+void SetScanCommonAvx2(bool on);
+bool ScanCommonAvx2();
 
 // Iterates the postings of one term: doc ids in increasing order, their
 // frequencies and (on request) positions. Not thread-safe; one per thread.

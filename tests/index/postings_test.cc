@@ -307,58 +307,79 @@ TEST(Postings, ConjunctionOfTermsMatchesSetIntersection) {
   }
   lists["\x01" "u20000"] = lists["\x01" "t20000"];  // identical lists
   keys.push_back("\x01" "u20000");
+  // Runs of consecutive documents with gaps, and every k-th document: whole
+  // windows of the block scans match, and blocks end inside the other's runs.
+  auto structured = [&](const std::string& key, auto keep) {
+    std::vector<Posting> list;
+    for (std::uint32_t d = 0; d < max_doc; ++d) {
+      if (keep(d)) list.push_back(Posting{d, {{d % 7, 1}}, 1});
+    }
+    lists[key] = std::move(list);
+    keys.push_back(key);
+  };
+  structured("\x01" "runs", [](std::uint32_t d) { return d % 1000 < 600; });
+  structured("\x01" "runs2", [](std::uint32_t d) { return (d + 300) % 700 < 500; });
+  structured("\x01" "even", [](std::uint32_t d) { return d % 2 == 0; });
+  structured("\x01" "third", [](std::uint32_t d) { return d % 3 == 0; });
   auto dir = store::NewMemoryDirectory();
   auto seg = WriteAndOpen(dir.get(), TestSchema(), max_doc, lists);
   ASSERT_NE(seg, nullptr);
   search::Bm25 params;
-  for (std::size_t x = 0; x < keys.size(); ++x) {
-    for (std::size_t y = x + 1; y < keys.size(); ++y) {
-      SCOPED_TRACE(keys[x] + " AND " + keys[y]);
-      const auto& la = lists[keys[x]];
-      const auto& lb = lists[keys[y]];
-      std::vector<std::uint32_t> da, db, want;
-      std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> freqs;
-      for (const Posting& p : la) da.push_back(p.doc), freqs[p.doc].first = p.freq;
-      for (const Posting& p : lb) db.push_back(p.doc), freqs[p.doc].second = p.freq;
-      std::set_intersection(da.begin(), da.end(), db.begin(), db.end(), std::back_inserter(want));
-      for (int mode = 0; mode < 2; ++mode) {
-        auto make = [&](const std::string& key) {
-          auto info = seg->Find(key);
-          EXPECT_TRUE(info.ok() && info->has_value());
-          return std::make_unique<search::TermScorer>(seg.get(), key, **info, &params, "body",
-                                                      key, false);
-        };
-        std::vector<std::unique_ptr<search::Scorer>> children;
-        children.push_back(make(keys[x]));
-        children.push_back(make(keys[y]));
-        auto* ta = static_cast<search::TermScorer*>(children[0].get());
-        auto* tb = static_cast<search::TermScorer*>(children[1].get());
-        search::ConjunctionScorer conj(std::move(children));
-        std::vector<std::uint32_t> got;
-        std::uint32_t d = conj.Next();
-        while (d != kNoMoreDocs) {
-          got.push_back(d);
-          ASSERT_EQ(ta->doc(), d);
-          ASSERT_EQ(tb->doc(), d);
-          ASSERT_EQ(ta->freq(), freqs[d].first);
-          ASSERT_EQ(tb->freq(), freqs[d].second);
-          if (mode == 0) {
-            d = conj.Next();
-          } else {
-            // Jump ahead by a random stride; the expectation skips likewise.
-            const std::uint32_t target = d + 1 + static_cast<std::uint32_t>(rng() % 300);
-            d = conj.Advance(target);
-            auto it = std::lower_bound(want.begin(), want.end(), target);
-            ASSERT_EQ(d, it == want.end() ? kNoMoreDocs : *it);
+  // Both block scans: eight against eight (AVX2, where the CPU has it) and
+  // four against four.
+  for (const bool wide : {true, false}) {
+    SetScanCommonAvx2(wide);
+    SCOPED_TRACE(ScanCommonAvx2() ? "AVX2 scan" : "SSE2 scan");
+    for (std::size_t x = 0; x < keys.size(); ++x) {
+      for (std::size_t y = x + 1; y < keys.size(); ++y) {
+        SCOPED_TRACE(keys[x] + " AND " + keys[y]);
+        const auto& la = lists[keys[x]];
+        const auto& lb = lists[keys[y]];
+        std::vector<std::uint32_t> da, db, want;
+        std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> freqs;
+        for (const Posting& p : la) da.push_back(p.doc), freqs[p.doc].first = p.freq;
+        for (const Posting& p : lb) db.push_back(p.doc), freqs[p.doc].second = p.freq;
+        std::set_intersection(da.begin(), da.end(), db.begin(), db.end(), std::back_inserter(want));
+        for (int mode = 0; mode < 2; ++mode) {
+          auto make = [&](const std::string& key) {
+            auto info = seg->Find(key);
+            EXPECT_TRUE(info.ok() && info->has_value());
+            return std::make_unique<search::TermScorer>(seg.get(), key, **info, &params, "body",
+                                                        key, false);
+          };
+          std::vector<std::unique_ptr<search::Scorer>> children;
+          children.push_back(make(keys[x]));
+          children.push_back(make(keys[y]));
+          auto* ta = static_cast<search::TermScorer*>(children[0].get());
+          auto* tb = static_cast<search::TermScorer*>(children[1].get());
+          search::ConjunctionScorer conj(std::move(children));
+          std::vector<std::uint32_t> got;
+          std::uint32_t d = conj.Next();
+          while (d != kNoMoreDocs) {
+            got.push_back(d);
+            ASSERT_EQ(ta->doc(), d);
+            ASSERT_EQ(tb->doc(), d);
+            ASSERT_EQ(ta->freq(), freqs[d].first);
+            ASSERT_EQ(tb->freq(), freqs[d].second);
+            if (mode == 0) {
+              d = conj.Next();
+            } else {
+              // Jump ahead by a random stride; the expectation skips likewise.
+              const std::uint32_t target = d + 1 + static_cast<std::uint32_t>(rng() % 300);
+              d = conj.Advance(target);
+              auto it = std::lower_bound(want.begin(), want.end(), target);
+              ASSERT_EQ(d, it == want.end() ? kNoMoreDocs : *it);
+            }
           }
-        }
-        ASSERT_TRUE(conj.status().ok()) << conj.status().ToString();
-        if (mode == 0) {
-          EXPECT_EQ(got, want);
+          ASSERT_TRUE(conj.status().ok()) << conj.status().ToString();
+          if (mode == 0) {
+            EXPECT_EQ(got, want);
+          }
         }
       }
     }
   }
+  SetScanCommonAvx2(true);
 }
 
 // Positions() skips the entries of the documents it was not asked about
