@@ -96,10 +96,10 @@ class TopK {
     double score;
     std::uint64_t doc;
   };
-  std::vector<Entry> Sorted() {
-    std::vector<Entry> v = heap_;
-    std::sort(v.begin(), v.end(), Better);
-    return v;
+  // The entries, best first; leaves the heap empty.
+  std::vector<Entry> TakeSorted() {
+    std::sort(heap_.begin(), heap_.end(), Better);
+    return std::move(heap_);
   }
 
  private:
@@ -782,7 +782,7 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
   SearchResult result;
   result.total_hits = c.count;
   result.total_exact = c.exact;
-  std::vector<TopK::Entry> entries = top.Sorted();
+  std::vector<TopK::Entry> entries = top.TakeSorted();
   const Schema& schema = impl_->schema();
   std::vector<std::size_t> snippet_fields;
   for (const std::string& name : options.snippet_fields) {
@@ -796,6 +796,7 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
   for (const std::string& name : options.fields) {
     if (!schema.Find(name)) return Status::InvalidArgument("unknown field '" + name + "'");
   }
+  if (entries.size() > options.offset) result.hits.reserve(entries.size() - options.offset);
   for (std::size_t i = options.offset; i < entries.size(); ++i) {
     Hit hit;
     hit.score = entries[i].score;
