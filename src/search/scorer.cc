@@ -69,6 +69,8 @@ Explanation TermScorer::Explain() {
 ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
     : children_(std::move(children)) {
   by_cost_.reserve(children_.size());
+  terms_.reserve(children_.size());
+  postings_.reserve(children_.size());
   for (auto& c : children_) {
     by_cost_.push_back(c.get());
     max_ += c->MaxScore();
@@ -95,6 +97,7 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
   leapfrog_ = !postings_.empty() &&
               postings_[1]->doc_freq() / kScanCommonMaxSkew > postings_[0]->doc_freq();
   if (!terms_.empty()) {
+    same_field_.reserve(children_.size());
     for (auto& c : children_) same_field_.push_back(static_cast<TermScorer*>(c.get()));
     for (TermScorer* t : same_field_) {
       if (t->norm_field() != same_field_[0]->norm_field()) {

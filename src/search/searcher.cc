@@ -384,6 +384,7 @@ class Searcher::Impl {
       }
       case PlanNode::Kind::kBool: {
         std::vector<std::unique_ptr<Scorer>> must, should, must_not;
+        must.reserve(n.must.size());
         for (const PlanNode& c : n.must) {
           auto s = Build(c, ctx);
           if (!s) return nullptr;
