@@ -169,7 +169,17 @@ class Searcher::Impl {
     // Few entries per query: ordered maps cost one allocation per entry and
     // none up front (hash tables and deques allocate before the first).
     std::map<std::string, TermStat, std::less<>> terms;
-    std::map<const PlanNode*, Bm25> leaf;  // BM25 parameters per leaf
+    // BM25 parameters per leaf, sorted by node address once Prepare is done
+    // (one allocation instead of a tree node per leaf).
+    std::vector<std::pair<const PlanNode*, Bm25>> leaf;
+    const Bm25* Params(const PlanNode* node) const {
+      const auto it = std::lower_bound(
+          leaf.begin(), leaf.end(), node,
+          [](const std::pair<const PlanNode*, Bm25>& e, const PlanNode* n) {
+            return std::less<const PlanNode*>()(e.first, n);
+          });
+      return &it->second;  // every leaf of the plan has its parameters
+    }
   };
 
   Result<Prepared> Prepare(const Query& query, AnalyzerSet& analyzers) const {
@@ -183,8 +193,33 @@ class Searcher::Impl {
     QUARRY_ASSIGN_OR_RETURN(PlanNode plan,
                             search::Rewrite(query, schema(), an, expand, options));
     p.plan_ptr = std::make_unique<PlanNode>(std::move(plan));
+    p.leaf.reserve(CountLeaves(*p.plan_ptr));
     QUARRY_RETURN_IF_ERROR(PrepareNode(*p.plan_ptr, &p));
+    std::sort(p.leaf.begin(), p.leaf.end(),
+              [](const std::pair<const PlanNode*, Bm25>& a,
+                 const std::pair<const PlanNode*, Bm25>& b) {
+                return std::less<const PlanNode*>()(a.first, b.first);
+              });
     return p;
+  }
+
+  // The nodes PrepareNode gives parameters.
+  static std::size_t CountLeaves(const PlanNode& n) {
+    switch (n.kind) {
+      case PlanNode::Kind::kTerm:
+      case PlanNode::Kind::kPhrase:
+      case PlanNode::Kind::kNear:
+        return 1;
+      case PlanNode::Kind::kBool: {
+        std::size_t c = 0;
+        for (const PlanNode& ch : n.must) c += CountLeaves(ch);
+        for (const PlanNode& ch : n.should) c += CountLeaves(ch);
+        for (const PlanNode& ch : n.must_not) c += CountLeaves(ch);
+        return c;
+      }
+      default:
+        return 0;
+    }
   }
 
   Result<std::vector<std::string>> Expand(std::size_t f, const std::string& prefix,
@@ -244,7 +279,7 @@ class Searcher::Impl {
       b.kconst = options.k1;
       b.kdl = 0;
     }
-    p->leaf[node] = b;
+    p->leaf.emplace_back(node, b);  // each node is prepared once
   }
 
   Status PrepareNode(const PlanNode& n, Prepared* p) const {
@@ -316,9 +351,9 @@ class Searcher::Impl {
       case PlanNode::Kind::kNone:
         return nullptr;
       case PlanNode::Kind::kTerm:
-        return MakeTerm(n.field, n.term, n.stem, &ctx->prep->leaf.at(&n), ctx);
+        return MakeTerm(n.field, n.term, n.stem, ctx->prep->Params(&n), ctx);
       case PlanNode::Kind::kPhrase: {
-        const Bm25* params = &ctx->prep->leaf.at(&n);
+        const Bm25* params = ctx->prep->Params(&n);
         std::vector<PhraseScorer::Word> words;
         std::vector<std::unique_ptr<Scorer>> word_approx;
         for (const search::PhraseWord& w : n.words) {
@@ -360,7 +395,7 @@ class Searcher::Impl {
         return ps;
       }
       case PlanNode::Kind::kNear: {
-        const Bm25* params = &ctx->prep->leaf.at(&n);
+        const Bm25* params = ctx->prep->Params(&n);
         std::vector<std::string> distinct = n.terms;
         std::sort(distinct.begin(), distinct.end());
         distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
