@@ -651,21 +651,28 @@ Result<std::string> SegmentReader::Id(std::uint32_t doc) const {
   }
   std::size_t pos = static_cast<std::size_t>(
       std::min<std::uint64_t>(DecodeFixed64(id_group_bases_ + 8ull * group), id_bytes_.size()));
-  char buf[kIdMaxBytes];
+  // 16 bytes of slack: short suffixes are copied as 16 fixed bytes.
+  char buf[kIdMaxBytes + 16];
   std::uint32_t len = 0;
+  // The group's bytes; every entry ends within them, so pos stays <= end.
+  const bool group_ok = end <= id_bytes_.size() && pos <= end;
+  const std::string_view g =
+      id_bytes_.substr(0, group_ok ? static_cast<std::size_t>(end) : 0);
   for (std::uint32_t d = first; d <= doc; ++d) {
     std::uint32_t shared = 0, length = 0;
-    const bool ok = end <= id_bytes_.size() && pos <= end && [&] {
-      const std::string_view g = id_bytes_.substr(0, static_cast<std::size_t>(end));
-      return GetVarint32(g, &pos, &shared) && shared <= len && (d != first || shared == 0) &&
-             GetVarint32(g, &pos, &length) && length <= g.size() - pos &&
-             shared + length != 0 && shared + length <= kIdMaxBytes;
-    }();
+    const bool ok = group_ok && GetVarint32(g, &pos, &shared) && shared <= len &&
+                    (d != first || shared == 0) && GetVarint32(g, &pos, &length) &&
+                    length <= g.size() - pos && shared + length != 0 &&
+                    shared + length <= kIdMaxBytes;
     if (!ok) {
       return Corrupt(kFdt, "bad id table entry for document " + std::to_string(d),
                      static_cast<std::uint64_t>(id_bytes_.data() - fdt_.data()) + pos);
     }
-    std::memcpy(buf + shared, id_bytes_.data() + pos, length);
+    if (length <= 16 && g.size() - pos >= 16) {
+      std::memcpy(buf + shared, g.data() + pos, 16);  // a fixed-size copy
+    } else {
+      std::memcpy(buf + shared, g.data() + pos, length);
+    }
     pos += length;
     len = shared + length;
   }
