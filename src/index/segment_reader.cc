@@ -207,6 +207,17 @@ bool FrameSizeMatches(std::string_view data, std::size_t pos, std::uint64_t len,
   return n != ZSTD_CONTENTSIZE_ERROR && n != ZSTD_CONTENTSIZE_UNKNOWN && n == raw_len;
 }
 
+// The first 8 bytes of `key` as a big-endian number, zero-padded: ordering
+// keys by it agrees with their byte order (ties aside).
+inline std::uint64_t KeyPrefix8(std::string_view key) {
+  std::uint64_t v = 0;
+  const std::size_t n = std::min<std::size_t>(key.size(), 8);
+  for (std::size_t i = 0; i < n; ++i) {
+    v |= std::uint64_t{static_cast<std::uint8_t>(key[i])} << (56 - 8 * i);
+  }
+  return v;
+}
+
 }  // namespace
 
 Status SegmentReader::Corrupt(std::size_t file, const std::string& what,
@@ -283,6 +294,7 @@ Status SegmentReader::Load(store::Directory* dir) {
     blocks_end_ = index_off;
     Reader r(tim_.substr(index_off, index_end - index_off));
     block_keys_.reserve(nblocks);
+    block_prefixes_.reserve(nblocks);
     block_offsets_.reserve(nblocks);
     for (std::uint32_t b = 0; b < nblocks; ++b) {
       std::string_view key;
@@ -294,6 +306,7 @@ Status SegmentReader::Load(store::Directory* dir) {
                        index_off + r.position());
       }
       block_keys_.emplace_back(key);
+      block_prefixes_.push_back(KeyPrefix8(key));
       block_offsets_.push_back(off);
     }
     if (r.remaining() != 0) return Corrupt(kTim, "trailing bytes in block index", index_off);
@@ -497,7 +510,13 @@ inline bool SkipVarint(const std::uint8_t*& p, const std::uint8_t* end) {
 
 Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const {
   if (block_keys_.empty()) return std::optional<TermInfo>();
-  auto up = std::upper_bound(block_keys_.begin(), block_keys_.end(), key,
+  // Blocks whose prefix is below key's have smaller keys, those whose
+  // prefix is above have larger ones: only the blocks sharing key's prefix
+  // need string compares.
+  const std::uint64_t kp = KeyPrefix8(key);
+  const auto [plo, phi] = std::equal_range(block_prefixes_.begin(), block_prefixes_.end(), kp);
+  auto up = std::upper_bound(block_keys_.begin() + (plo - block_prefixes_.begin()),
+                             block_keys_.begin() + (phi - block_prefixes_.begin()), key,
                              [](std::string_view a, const std::string& b) { return a < b; });
   if (up == block_keys_.begin()) return std::optional<TermInfo>();
   const std::size_t block = static_cast<std::size_t>(up - block_keys_.begin() - 1);
@@ -651,21 +670,28 @@ Result<std::string> SegmentReader::Id(std::uint32_t doc) const {
   }
   std::size_t pos = static_cast<std::size_t>(
       std::min<std::uint64_t>(DecodeFixed64(id_group_bases_ + 8ull * group), id_bytes_.size()));
-  char buf[kIdMaxBytes];
+  // 16 bytes of slack: short suffixes are copied as 16 fixed bytes.
+  char buf[kIdMaxBytes + 16];
   std::uint32_t len = 0;
+  // The group's bytes; every entry ends within them, so pos stays <= end.
+  const bool group_ok = end <= id_bytes_.size() && pos <= end;
+  const std::string_view g =
+      id_bytes_.substr(0, group_ok ? static_cast<std::size_t>(end) : 0);
   for (std::uint32_t d = first; d <= doc; ++d) {
     std::uint32_t shared = 0, length = 0;
-    const bool ok = end <= id_bytes_.size() && pos <= end && [&] {
-      const std::string_view g = id_bytes_.substr(0, static_cast<std::size_t>(end));
-      return GetVarint32(g, &pos, &shared) && shared <= len && (d != first || shared == 0) &&
-             GetVarint32(g, &pos, &length) && length <= g.size() - pos &&
-             shared + length != 0 && shared + length <= kIdMaxBytes;
-    }();
+    const bool ok = group_ok && GetVarint32(g, &pos, &shared) && shared <= len &&
+                    (d != first || shared == 0) && GetVarint32(g, &pos, &length) &&
+                    length <= g.size() - pos && shared + length != 0 &&
+                    shared + length <= kIdMaxBytes;
     if (!ok) {
       return Corrupt(kFdt, "bad id table entry for document " + std::to_string(d),
                      static_cast<std::uint64_t>(id_bytes_.data() - fdt_.data()) + pos);
     }
-    std::memcpy(buf + shared, id_bytes_.data() + pos, length);
+    if (length <= 16 && g.size() - pos >= 16) {
+      std::memcpy(buf + shared, g.data() + pos, 16);  // a fixed-size copy
+    } else {
+      std::memcpy(buf + shared, g.data() + pos, length);
+    }
     pos += length;
     len = shared + length;
   }

@@ -303,6 +303,9 @@ class SegmentReader {
   std::vector<FieldStats> stats_;
   // Dictionary block index.
   std::vector<std::string> block_keys_;
+  // The first 8 bytes of each block key, big-endian, zero-padded: they rise
+  // with the keys, so Find narrows its search with integer compares first.
+  std::vector<std::uint64_t> block_prefixes_;
   std::vector<std::uint64_t> block_offsets_;
   std::uint64_t blocks_end_ = 0;
   // Norms per schema field: bits and packed bytes (empty when not text).

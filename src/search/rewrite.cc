@@ -47,6 +47,11 @@ class Rewriter {
         break;
     }
     // Leaves: one field or every text field.
+    if (!n.field.empty()) {  // one field: no list to allocate
+      std::size_t f = 0;
+      QUARRY_RETURN_IF_ERROR(FieldOf(n.field, &f));
+      return Leaf(n, f, boost);
+    }
     std::vector<std::size_t> fields;
     QUARRY_RETURN_IF_ERROR(FieldsOf(n.field, &fields));
     if (fields.size() == 1) return Leaf(n, fields[0], boost);
@@ -91,12 +96,20 @@ class Rewriter {
       }
       return Status::OK();
     }
+    std::size_t f = 0;
+    QUARRY_RETURN_IF_ERROR(FieldOf(name, &f));
+    out->push_back(f);
+    return Status::OK();
+  }
+
+  // The searchable field called `name`.
+  Status FieldOf(const std::string& name, std::size_t* out) const {
     auto f = schema_.Find(name);
     if (!f) return Status::InvalidArgument("unknown field '" + name + "'");
-    if (fs[*f].kind == FieldKind::kStored) {
+    if (schema_.fields()[*f].kind == FieldKind::kStored) {
       return Status::InvalidArgument("field '" + name + "' is stored only, not searchable");
     }
-    out->push_back(*f);
+    *out = *f;
     return Status::OK();
   }
 
@@ -249,6 +262,7 @@ class Rewriter {
       case Query::Kind::kText: {
         QUARRY_ASSIGN_OR_RETURN(AnalyzedQuery a, AnalyzeIn(f, n.text));
         std::vector<PlanNode> ws;
+        ws.reserve(a.words.size());
         for (const QueryWord& w : a.words) {
           QUARRY_ASSIGN_OR_RETURN(PlanNode leaf, WordLeaf(f, w, boost));
           ws.push_back(std::move(leaf));

@@ -96,10 +96,10 @@ class TopK {
     double score;
     std::uint64_t doc;
   };
-  std::vector<Entry> Sorted() {
-    std::vector<Entry> v = heap_;
-    std::sort(v.begin(), v.end(), Better);
-    return v;
+  // The entries, best first; leaves the heap empty.
+  std::vector<Entry> TakeSorted() {
+    std::sort(heap_.begin(), heap_.end(), Better);
+    return std::move(heap_);
   }
 
  private:
@@ -169,7 +169,17 @@ class Searcher::Impl {
     // Few entries per query: ordered maps cost one allocation per entry and
     // none up front (hash tables and deques allocate before the first).
     std::map<std::string, TermStat, std::less<>> terms;
-    std::map<const PlanNode*, Bm25> leaf;  // BM25 parameters per leaf
+    // BM25 parameters per leaf, sorted by node address once Prepare is done
+    // (one allocation instead of a tree node per leaf).
+    std::vector<std::pair<const PlanNode*, Bm25>> leaf;
+    const Bm25* Params(const PlanNode* node) const {
+      const auto it = std::lower_bound(
+          leaf.begin(), leaf.end(), node,
+          [](const std::pair<const PlanNode*, Bm25>& e, const PlanNode* n) {
+            return std::less<const PlanNode*>()(e.first, n);
+          });
+      return &it->second;  // every leaf of the plan has its parameters
+    }
   };
 
   Result<Prepared> Prepare(const Query& query, AnalyzerSet& analyzers) const {
@@ -183,8 +193,33 @@ class Searcher::Impl {
     QUARRY_ASSIGN_OR_RETURN(PlanNode plan,
                             search::Rewrite(query, schema(), an, expand, options));
     p.plan_ptr = std::make_unique<PlanNode>(std::move(plan));
+    p.leaf.reserve(CountLeaves(*p.plan_ptr));
     QUARRY_RETURN_IF_ERROR(PrepareNode(*p.plan_ptr, &p));
+    std::sort(p.leaf.begin(), p.leaf.end(),
+              [](const std::pair<const PlanNode*, Bm25>& a,
+                 const std::pair<const PlanNode*, Bm25>& b) {
+                return std::less<const PlanNode*>()(a.first, b.first);
+              });
     return p;
+  }
+
+  // The nodes PrepareNode gives parameters.
+  static std::size_t CountLeaves(const PlanNode& n) {
+    switch (n.kind) {
+      case PlanNode::Kind::kTerm:
+      case PlanNode::Kind::kPhrase:
+      case PlanNode::Kind::kNear:
+        return 1;
+      case PlanNode::Kind::kBool: {
+        std::size_t c = 0;
+        for (const PlanNode& ch : n.must) c += CountLeaves(ch);
+        for (const PlanNode& ch : n.should) c += CountLeaves(ch);
+        for (const PlanNode& ch : n.must_not) c += CountLeaves(ch);
+        return c;
+      }
+      default:
+        return 0;
+    }
   }
 
   Result<std::vector<std::string>> Expand(std::size_t f, const std::string& prefix,
@@ -244,7 +279,7 @@ class Searcher::Impl {
       b.kconst = options.k1;
       b.kdl = 0;
     }
-    p->leaf[node] = b;
+    p->leaf.emplace_back(node, b);  // each node is prepared once
   }
 
   Status PrepareNode(const PlanNode& n, Prepared* p) const {
@@ -316,9 +351,9 @@ class Searcher::Impl {
       case PlanNode::Kind::kNone:
         return nullptr;
       case PlanNode::Kind::kTerm:
-        return MakeTerm(n.field, n.term, n.stem, &ctx->prep->leaf.at(&n), ctx);
+        return MakeTerm(n.field, n.term, n.stem, ctx->prep->Params(&n), ctx);
       case PlanNode::Kind::kPhrase: {
-        const Bm25* params = &ctx->prep->leaf.at(&n);
+        const Bm25* params = ctx->prep->Params(&n);
         std::vector<PhraseScorer::Word> words;
         std::vector<std::unique_ptr<Scorer>> word_approx;
         for (const search::PhraseWord& w : n.words) {
@@ -360,7 +395,7 @@ class Searcher::Impl {
         return ps;
       }
       case PlanNode::Kind::kNear: {
-        const Bm25* params = &ctx->prep->leaf.at(&n);
+        const Bm25* params = ctx->prep->Params(&n);
         std::vector<std::string> distinct = n.terms;
         std::sort(distinct.begin(), distinct.end());
         distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
@@ -384,6 +419,7 @@ class Searcher::Impl {
       }
       case PlanNode::Kind::kBool: {
         std::vector<std::unique_ptr<Scorer>> must, should, must_not;
+        must.reserve(n.must.size());
         for (const PlanNode& c : n.must) {
           auto s = Build(c, ctx);
           if (!s) return nullptr;
@@ -782,7 +818,7 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
   SearchResult result;
   result.total_hits = c.count;
   result.total_exact = c.exact;
-  std::vector<TopK::Entry> entries = top.Sorted();
+  std::vector<TopK::Entry> entries = top.TakeSorted();
   const Schema& schema = impl_->schema();
   std::vector<std::size_t> snippet_fields;
   for (const std::string& name : options.snippet_fields) {
@@ -796,6 +832,7 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
   for (const std::string& name : options.fields) {
     if (!schema.Find(name)) return Status::InvalidArgument("unknown field '" + name + "'");
   }
+  if (entries.size() > options.offset) result.hits.reserve(entries.size() - options.offset);
   for (std::size_t i = options.offset; i < entries.size(); ++i) {
     Hit hit;
     hit.score = entries[i].score;
