@@ -562,6 +562,66 @@ class Searcher::Impl {
         }
         continue;
       }
+      if constexpr (kTerms) {
+        if (prune && ness + 1 == n) {
+          // One essential clause: walk its postings in this window with
+          // the table test alone, none of the general loop's bookkeeping.
+          // Same decisions, same scores, same order as the loop below.
+          const std::size_t on = order[ness];
+          TermScorer* t = cl[on];
+          if (search::Behind(t->doc(), target)) t->Advance(target);
+          search::LengthBound& wr = with_rest[on];
+          std::uint32_t d = t->doc();
+          bool rose = false;
+          std::uint32_t last = d;
+          while (d != kNoMoreDocs && d <= wend) {
+            last = d;
+            if (!del || !del->IsDeleted(d)) {
+              const double len = t->Length();
+              const std::uint32_t f = t->freq();
+              if (!wr.Admits(f, len)) {
+                c->exact = false;
+              } else {
+                bool others = false;
+                for (std::size_t j = ness; j-- > 0;) {
+                  TermScorer* o = cl[order[j]];
+                  if (search::Behind(o->doc(), d)) o->Advance(d);
+                  others |= o->doc() == d;
+                }
+                if (!others && !alone[on].Admits(f, len)) {
+                  c->exact = false;
+                } else {
+                  double total = t->ScoreWithLength(len);
+                  if (others) {
+                    total = 0;
+                    for (std::size_t i = 0; i < n; ++i) {
+                      if (i == on) {
+                        total += t->ScoreWithLength(len);
+                      } else if (cl[i]->doc() == d) {
+                        total += cl[i]->Score();
+                      }
+                    }
+                  }
+                  ++c->count;
+                  rose = top->Add(total, base + d);
+                }
+              }
+            }
+            d = t->Next();
+            if (rose) break;
+          }
+          if (rose) {
+            target = last + 1;  // re-partition with the new minimum
+            continue;
+          }
+          if (wend >= kLastDoc) {
+            c->exact = false;
+            return;
+          }
+          target = wend + 1;
+          continue;
+        }
+      }
       bool recompute = false;
       while (!recompute) {
         std::uint32_t d = kNoMoreDocs;
