@@ -100,6 +100,17 @@ class PostingsIterator {
   // cover. Both must sit on a document (not exhausted).
   static std::uint32_t ScanCommon(PostingsIterator& a, PostingsIterator& b, std::uint32_t* docs,
                                   std::uint8_t* ia, std::uint8_t* ib, std::uint32_t* resume);
+  // The decoded block with its frequencies (decoded now) and the index of
+  // the current entry in it; only on an iterator sitting on a document.
+  // The arrays stay valid until the iterator leaves the block.
+  std::uint32_t Block(const std::uint32_t** docs, const std::uint32_t** freqs,
+                      std::uint32_t* idx) {
+    if (!freqs_ready_) DecodeFreqs();
+    *docs = docs_;
+    *freqs = freqs_;
+    *idx = idx_;
+    return count_;
+  }
   // Moves to entry `idx` (< the block's count) of the decoded block: an
   // entry ScanCommon reported, served in increasing order.
   void MoveTo(std::uint32_t idx) {

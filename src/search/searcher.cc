@@ -598,6 +598,91 @@ class Searcher::Impl {
         }
         continue;
       }
+      if constexpr (kTerms) {
+        if (prune && ness + 1 == n) {
+          // One essential clause: run over its decoded block's arrays in
+          // this window with the two LengthBound tests (advancing the
+          // non-essential clauses only for documents that pass the first),
+          // none of the general loop's bookkeeping; the iterator moves only
+          // to a document that may compete. Same decisions, same scores,
+          // same order as the loop below.
+          const std::size_t on = order[ness];
+          TermScorer* t = cl[on];
+          if (search::Behind(t->doc(), target)) t->Advance(target);
+          search::LengthBound& wr = with_rest[on];
+          std::uint32_t d = t->doc();
+          bool rose = false;
+          std::uint32_t last = d;
+          const search::Bm25& bm = *t->bm25();
+          const index::SegmentReader& seg = *t->segment();
+          index::PostingsIterator& it = t->postings();
+          while (d != kNoMoreDocs && d <= wend) {
+            const std::uint32_t *docs, *freqs;
+            std::uint32_t k;
+            const std::uint32_t cnt = it.Block(&docs, &freqs, &k);
+            bool rejected = false, others = false;
+            double len = 0;
+            for (; k < cnt; ++k) {
+              const std::uint32_t x = docs[k];
+              if (x > wend) break;
+              if (del && del->IsDeleted(x)) continue;
+              len = bm.Length(seg, x);
+              if (!wr.Admits(freqs[k], len)) {
+                rejected = true;
+                continue;
+              }
+              others = false;
+              for (std::size_t j = ness; j-- > 0;) {
+                TermScorer* o = cl[order[j]];
+                if (search::Behind(o->doc(), x)) o->Advance(x);
+                others |= o->doc() == x;
+              }
+              if (others || alone[on].Admits(freqs[k], len)) break;
+              rejected = true;
+            }
+            if (rejected) c->exact = false;
+            if (k == cnt) {  // the rest of the block cannot compete
+              it.MoveTo(cnt - 1);
+              t->SyncDoc();
+              last = t->doc();
+              d = t->Next();
+              continue;
+            }
+            it.MoveTo(k);
+            t->SyncDoc();
+            d = t->doc();
+            if (d > wend) break;
+            last = d;
+            double total = t->ScoreWithLength(len);
+            if (others) {
+              // Summed in clause order, as every other path does, so that
+              // the score is bit-identical.
+              total = 0;
+              for (std::size_t i = 0; i < n; ++i) {
+                if (i == on) {
+                  total += t->ScoreWithLength(len);
+                } else if (cl[i]->doc() == d) {
+                  total += cl[i]->Score();
+                }
+              }
+            }
+            ++c->count;
+            rose = top->Add(total, base + d);
+            d = t->Next();
+            if (rose) break;
+          }
+          if (rose) {
+            target = last + 1;  // re-partition with the new minimum
+            continue;
+          }
+          if (wend >= kLastDoc) {
+            c->exact = false;
+            return;
+          }
+          target = wend + 1;
+          continue;
+        }
+      }
       bool recompute = false;
       while (!recompute) {
         std::uint32_t d = kNoMoreDocs;
