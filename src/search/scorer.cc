@@ -317,7 +317,12 @@ bool ConjunctionScorer::CountByBitmap(std::uint32_t max_doc, const index::Delete
     return false;
   }
   const std::size_t words = (std::size_t{max_doc} + 63) / 64;
-  if (n == 2 && !del && words <= kScratchMaxWords) {
+  // Only while the two lists hold fewer documents than the bitmap has
+  // words: for longer lists, setting and testing document by document (and
+  // noting each touched word) costs more than zeroing the bitmap (and/med+med
+  // counts on enwiki took twice as long).
+  if (n == 2 && !del && words <= kScratchMaxWords &&
+      postings_[0]->doc_freq() + postings_[1]->doc_freq() < words) {
     ZeroBitmap& z = ThreadBitmap();
     if (z.bits.size() < words) z.bits.resize(words, 0);
     ZeroBitmapLease lease{z};
