@@ -67,6 +67,36 @@ __attribute__((target("popcnt,bmi2"))) const std::uint8_t* SkipUnitEntriesHw(
 }
 #endif
 
+#if defined(__SSE2__)
+// One step of ScanCommon's W-wide block scan, after the compares: writes the
+// matches of da[i, i+W) (lanes set in `mask`; rot[k]: the rotation of the
+// second window that matched lane k, so the match is db[j + (k+rot[k]) % W])
+// at docs/ia/ib[*n], in increasing order.
+template <std::uint32_t W>
+inline void WriteWindowMatches(unsigned mask, const std::uint32_t* rot, const std::uint32_t* da,
+                               std::uint32_t i, std::uint32_t j, std::uint32_t* docs,
+                               std::uint8_t* ia, std::uint8_t* ib, std::uint32_t* n) {
+  for (; mask != 0; mask &= mask - 1) {
+    const auto k = static_cast<std::uint32_t>(std::countr_zero(mask));
+    docs[*n] = da[i + k];
+    ia[*n] = static_cast<std::uint8_t>(i + k);
+    ib[*n] = static_cast<std::uint8_t>(j + ((k + rot[k]) & (W - 1)));
+    ++*n;
+  }
+}
+// Then moves on: i by W when da[i+W-1] <= db[j+W-1], j by W when
+// db[j+W-1] <= da[i+W-1], without a branch (the expectation of one half
+// makes GCC use setcc instead of a jump).
+template <std::uint32_t W>
+inline void AdvanceWindows(const std::uint32_t* da, const std::uint32_t* db, std::uint32_t* i,
+                           std::uint32_t* j) {
+  constexpr int kShift = std::countr_zero(W);
+  const std::uint32_t x = da[*i + W - 1], y = db[*j + W - 1];
+  *i += static_cast<std::uint32_t>(__builtin_expect_with_probability(x <= y, 1, 0.5)) << kShift;
+  *j += static_cast<std::uint32_t>(__builtin_expect_with_probability(y <= x, 1, 0.5)) << kShift;
+}
+#endif
+
 #if defined(QUARRY_SKIP_HW)
 bool CpuHasAvx2() {
   static const bool available = [] {
@@ -124,17 +154,9 @@ __attribute__((target("avx2"))) void IntersectAvx2(const std::uint32_t* da, std:
                           _mm256_and_si256(fours, _mm256_set1_epi32(4))));
       alignas(32) std::uint32_t rot[8];
       _mm256_store_si256(reinterpret_cast<__m256i*>(rot), rot_v);
-      for (; mask != 0; mask &= mask - 1) {
-        const unsigned k = static_cast<unsigned>(std::countr_zero(mask));
-        docs[n] = da[i + k];
-        ia[n] = static_cast<std::uint8_t>(i + k);
-        ib[n] = static_cast<std::uint8_t>(j + ((k + rot[k]) & 7));
-        ++n;
-      }
+      WriteWindowMatches<8>(mask, rot, da, i, j, docs, ia, ib, &n);
     }
-    const std::uint32_t x = da[i + 7], y = db[j + 7];
-    i += static_cast<std::uint32_t>(__builtin_expect_with_probability(x <= y, 1, 0.5)) << 3;
-    j += static_cast<std::uint32_t>(__builtin_expect_with_probability(y <= x, 1, 0.5)) << 3;
+    AdvanceWindows<8>(da, db, &i, &j);
   }
   *i_io = i;
   *j_io = j;
@@ -1073,19 +1095,9 @@ std::uint32_t PostingsIterator::ScanCommon(PostingsIterator& a, PostingsIterator
                       _mm_or_si128(_mm_and_si128(c1, _mm_set1_epi32(1)),
                                    _mm_or_si128(_mm_and_si128(c2, _mm_set1_epi32(2)),
                                                 _mm_and_si128(c3, _mm_set1_epi32(3)))));
-      for (; mask != 0; mask &= mask - 1) {
-        const unsigned k = static_cast<unsigned>(std::countr_zero(mask));
-        docs[n] = da[i + k];
-        ia[n] = static_cast<std::uint8_t>(i + k);
-        ib[n] = static_cast<std::uint8_t>(j + ((k + rot[k]) & 3));
-        ++n;
-      }
+      WriteWindowMatches<4>(mask, rot, da, i, j, docs, ia, ib, &n);
     }
-    // i += 4 when da[i+3] <= db[j+3], j += 4 when db[j+3] <= da[i+3],
-    // without a branch.
-    const std::uint32_t x = da[i + 3], y = db[j + 3];
-    i += static_cast<std::uint32_t>(__builtin_expect_with_probability(x <= y, 1, 0.5)) << 2;
-    j += static_cast<std::uint32_t>(__builtin_expect_with_probability(y <= x, 1, 0.5)) << 2;
+    AdvanceWindows<4>(da, db, &i, &j);
   }
 #endif
   while (i < na && j < nb) {

@@ -517,6 +517,35 @@ class Searcher::Impl {
     if (root->Pruned()) c->exact = false;
   }
 
+  // Moves the non-essential clauses cl[order[0, ness)] to d; whether any of
+  // them is on it.
+  template <class S>
+  static bool AdvanceOthers(const std::vector<S*>& cl, const std::vector<std::size_t>& order,
+                            std::size_t ness, std::uint32_t d) {
+    bool on_d = false;
+    for (std::size_t j = ness; j-- > 0;) {
+      S* o = cl[order[j]];
+      if (search::Behind(o->doc(), d)) o->Advance(d);
+      on_d |= o->doc() == d;
+    }
+    return on_d;
+  }
+  // The score of document d: clause `on` with field length len, plus every
+  // other clause on d, summed in clause order as every other path does, so
+  // that the score is bit-identical.
+  static double SumInClauseOrder(const std::vector<TermScorer*>& cl, std::size_t on, double len,
+                                 std::uint32_t d) {
+    double total = 0;
+    for (std::size_t i = 0; i < cl.size(); ++i) {
+      if (i == on) {
+        total += cl[i]->ScoreWithLength(len);
+      } else if (cl[i]->doc() == d) {
+        total += cl[i]->Score();
+      }
+    }
+    return total;
+  }
+
   // Block-max MaxScore over the clauses `cl` of a root disjunction. S is
   // Scorer, or TermScorer (a final class) when every clause is a term, so
   // that the per-document calls are direct and inlined.
@@ -631,12 +660,7 @@ class Searcher::Impl {
                 rejected = true;
                 continue;
               }
-              others = false;
-              for (std::size_t j = ness; j-- > 0;) {
-                TermScorer* o = cl[order[j]];
-                if (search::Behind(o->doc(), x)) o->Advance(x);
-                others |= o->doc() == x;
-              }
+              others = AdvanceOthers(cl, order, ness, x);
               if (others || alone[on].Admits(freqs[k], len)) break;
               rejected = true;
             }
@@ -653,19 +677,8 @@ class Searcher::Impl {
             d = t->doc();
             if (d > wend) break;
             last = d;
-            double total = t->ScoreWithLength(len);
-            if (others) {
-              // Summed in clause order, as every other path does, so that
-              // the score is bit-identical.
-              total = 0;
-              for (std::size_t i = 0; i < n; ++i) {
-                if (i == on) {
-                  total += t->ScoreWithLength(len);
-                } else if (cl[i]->doc() == d) {
-                  total += cl[i]->Score();
-                }
-              }
-            }
+            const double total =
+                others ? SumInClauseOrder(cl, on, len, d) : t->ScoreWithLength(len);
             ++c->count;
             rose = top->Add(total, base + d);
             d = t->Next();
@@ -725,11 +738,7 @@ class Searcher::Impl {
               const std::uint32_t f = t->freq();
               bool others = false;
               if (with_rest[on].Admits(f, len)) {
-                for (std::size_t j = ness; j-- > 0;) {
-                  TermScorer* o = cl[order[j]];
-                  if (search::Behind(o->doc(), d)) o->Advance(d);
-                  others |= o->doc() == d;
-                }
+                others = AdvanceOthers(cl, order, ness, d);
                 take = others || alone[on].Admits(f, len);
               } else {
                 take = false;
@@ -737,19 +746,8 @@ class Searcher::Impl {
               if (!take) {
                 c->exact = false;
               } else {
-                double total = t->ScoreWithLength(len);
-                if (others) {
-                  // Summed in clause order, as every other path does, so
-                  // that the score is bit-identical.
-                  total = 0;
-                  for (std::size_t i = 0; i < n; ++i) {
-                    if (i == on) {
-                      total += t->ScoreWithLength(len);
-                    } else if (cl[i]->doc() == d) {
-                      total += cl[i]->Score();
-                    }
-                  }
-                }
+                const double total =
+                    others ? SumInClauseOrder(cl, on, len, d) : t->ScoreWithLength(len);
                 ++c->count;
                 if (top->Add(total, base + d)) recompute = true;
               }
