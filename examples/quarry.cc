@@ -54,7 +54,10 @@
 // query "hits<TAB>median_us<TAB>query" (hits = total_hits, a lower bound
 // since the threshold is 0, or the exact Count with --count), then one line
 // {"queries":n,"median_us":x,"p95_us":y} over the per-query medians (p95 by
-// nearest rank).
+// nearest rank). --evict-kb N writes an N KiB buffer before each timed run
+// (untimed), pushing the query's code and data out of the CPU caches as a
+// server's other work would: 4096 empties the L2 caches of this kind of
+// machine, 65536 its L3 too.
 //
 // `get` prints "field: value" lines (or {"id":..., "fields":{...}} with
 // --json). `delete` deletes every ID, commits, prints "deleted N documents
@@ -747,6 +750,7 @@ struct BenchArgs {
   unsigned repeat = 5;
   std::size_t limit = 10;
   bool count = false;
+  std::size_t evict_kb = 0;
 };
 
 double Median(std::vector<double> v) {
@@ -828,8 +832,14 @@ int Bench(const BenchArgs& args) {
   }
   using Clock = std::chrono::steady_clock;
   std::vector<std::vector<double>> times(items.size());
+  std::vector<unsigned char> evict(args.evict_kb * 1024);
+  unsigned char salt = 0;
   for (unsigned pass = 0; pass < args.repeat; ++pass) {
     for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!evict.empty()) {
+        ++salt;
+        for (std::size_t b = 0; b < evict.size(); b += 64) evict[b] = salt;
+      }
       const auto t0 = Clock::now();
       quarry::Status st = run(items[i].query, &hits[i]);
       const auto t1 = Clock::now();
@@ -1090,6 +1100,10 @@ int main(int argc, char** argv) {
   bench->add_option("--limit", ba.limit, "Top-k of each search")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   bench->add_flag("--count", ba.count, "Time Count instead of Search");
+  bench->add_option("--evict-kb", ba.evict_kb,
+                    "Before each timed run, write a buffer of this many KiB "
+                    "(colder CPU caches)")
+      ->capture_default_str()->check(CLI::Range(std::size_t{0}, std::size_t{1} << 22));
 
   bool get_json = false;
   std::string get_id;
