@@ -242,10 +242,11 @@ inline std::uint64_t KeyPrefix8(std::string_view key) {
 
 }  // namespace
 
-Status SegmentReader::Corrupt(std::size_t file, const std::string& what,
+Status SegmentReader::Corrupt(std::size_t file, std::string_view what,
                               std::uint64_t offset) const {
-  return Status::Corruption(files_[file]->name() + ": " + what + " at offset " +
-                            std::to_string(offset));
+  std::string msg = files_[file]->name();
+  msg.append(": ").append(what).append(" at offset ").append(std::to_string(offset));
+  return Status::Corruption(std::move(msg));
 }
 
 Result<std::shared_ptr<const SegmentReader>> SegmentReader::Open(
@@ -828,11 +829,11 @@ PostingsIterator::PostingsIterator(const SegmentReader* segment,
   }
 }
 
-std::uint32_t PostingsIterator::Fail(const std::string& what,
-                                     std::uint64_t offset) {
+std::uint32_t PostingsIterator::Fail(std::string_view what, std::uint64_t offset) {
   if (status_.ok()) {
-    status_ = Status::Corruption(seg_->doc_name() + ": " + what + " at offset " +
-                                 std::to_string(offset));
+    std::string msg = seg_->doc_name();
+    msg.append(": ").append(what).append(" at offset ").append(std::to_string(offset));
+    status_ = Status::Corruption(std::move(msg));
   }
   doc_ = kNoMoreDocs;
   count_ = 0;

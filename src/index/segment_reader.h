@@ -167,7 +167,8 @@ class PostingsIterator {
   void BuildCumulative();
   std::uint32_t NextSlow();
   std::uint32_t AdvanceSlow(std::uint32_t target);
-  std::uint32_t Fail(const std::string& what, std::uint64_t offset);
+  // Error paths: cold (kept out of the hot code), messages by view.
+  [[gnu::cold]] std::uint32_t Fail(std::string_view what, std::uint64_t offset);
   // Where the current document's entries start; inline when no entry is to
   // be skipped (the cursor is at this document's start).
   bool SeekPositions(std::size_t* at) {
@@ -178,14 +179,14 @@ class PostingsIterator {
     return SeekPositionsSlow(at);
   }
   bool SeekPositionsSlow(std::size_t* at);
-  bool SkipFail(const char* what, std::size_t at);
+  [[gnu::cold]] bool SkipFail(const char* what, std::size_t at);
   // Decodes the current document's n entries, which start at `at`, as
   // positions plus p into dst[0..n), leaving the cursor past them. On a
   // token longer than one position: *unit = false, the cursor back at the
   // document's start. False (status_ set) on bad bytes.
   bool DecodeUnitEntries(std::size_t at, std::uint32_t n, std::uint32_t p, std::uint32_t* dst,
                          bool* unit);
-  Status PositionsFail(const char* what, std::size_t at);
+  [[gnu::cold]] Status PositionsFail(const char* what, std::size_t at);
 
   const SegmentReader* seg_;
   TermInfo info_;
@@ -303,7 +304,7 @@ class SegmentReader {
   // Decodes the dictionary entry at *pos (after the block header).
   bool DecodeEntry(std::size_t* pos, std::string* key, TermInfo* info,
                    bool first) const;
-  Status Corrupt(std::size_t file, const std::string& what,
+  [[gnu::cold]] Status Corrupt(std::size_t file, std::string_view what,
                  std::uint64_t offset) const;
 
   SegmentMeta meta_;

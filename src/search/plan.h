@@ -51,10 +51,10 @@ using PrefixExpander = std::function<Result<std::vector<std::string>>(
 // Analyzer for a field (schema index); the rewriter uses it from one thread.
 using AnalyzerFor = std::function<Analyzer&(std::size_t field)>;
 
-Result<PlanNode> Rewrite(const Query& query, const Schema& schema,
-                         const AnalyzerFor& analyzers,
-                         const PrefixExpander& expand,
-                         const SearcherOptions& options);
+// Rewrites `query` into *out (a default PlanNode); an empty query becomes
+// kNone.
+Status Rewrite(const Query& query, const Schema& schema, const AnalyzerFor& analyzers,
+               const PrefixExpander& expand, const SearcherOptions& options, PlanNode* out);
 
 // What to highlight in one field: positive leaves (not under must_not) of
 // the plan that name the field.

@@ -22,27 +22,32 @@ class Rewriter {
            const PrefixExpander& expand, const SearcherOptions& options)
       : schema_(schema), analyzers_(analyzers), expand_(expand), options_(options) {}
 
-  // nullopt = empty.
-  Result<std::optional<PlanNode>> Run(const Query& q, double boost, int depth) {
+  // Rewrites q into *out, a default PlanNode (its place in the parent's
+  // list: plans are built where they end up, never moved through return
+  // values). Sets *empty when q is empty; *out is then to be discarded.
+  Status Run(const Query& q, double boost, int depth, PlanNode* out, bool* empty) {
+    *empty = false;
     if (depth > 256) return Status::InvalidArgument("query nested too deeply");
     const Query::Node& n = q.node();
     switch (n.kind) {
-      case Query::Kind::kMatchAll: {
-        PlanNode p;
-        p.kind = PlanNode::Kind::kAll;
-        return std::optional<PlanNode>(std::move(p));
-      }
+      case Query::Kind::kMatchAll:
+        out->kind = PlanNode::Kind::kAll;
+        return Status::OK();
       case Query::Kind::kMatchNone:
-        return std::optional<PlanNode>(None());
+        out->kind = PlanNode::Kind::kNone;
+        return Status::OK();
       case Query::Kind::kBoost: {
         if (!(n.boost >= 0) || !std::isfinite(n.boost)) {
           return Status::InvalidArgument("boost must be a finite number >= 0");
         }
-        if (n.clauses.empty()) return std::optional<PlanNode>();
-        return Run(n.clauses[0].query, boost * n.boost, depth + 1);
+        if (n.clauses.empty()) {
+          *empty = true;
+          return Status::OK();
+        }
+        return Run(n.clauses[0].query, boost * n.boost, depth + 1, out, empty);
       }
       case Query::Kind::kBool:
-        return RunBool(n, boost, depth);
+        return RunBool(n, boost, depth, out, empty);
       default:
         break;
     }
@@ -50,33 +55,37 @@ class Rewriter {
     if (!n.field.empty()) {  // one field: no list to allocate
       std::size_t f = 0;
       QUARRY_RETURN_IF_ERROR(FieldOf(n.field, &f));
-      return Leaf(n, f, boost);
+      return Leaf(n, f, boost, out, empty);
     }
     std::vector<std::size_t> fields;
     QUARRY_RETURN_IF_ERROR(FieldsOf(n.field, &fields));
-    if (fields.size() == 1) return Leaf(n, fields[0], boost);
-    std::vector<PlanNode> per_field;
+    if (fields.size() == 1) return Leaf(n, fields[0], boost, out, empty);
     if (n.kind == Query::Kind::kText && fields.size() > 1) {
       // Each word may match in any field: (title:a body:a) op (title:b body:b).
-      return TextAcrossFields(n, fields, boost);
+      return TextAcrossFields(n, fields, boost, out, empty);
     }
+    std::vector<PlanNode> per_field;
+    per_field.reserve(fields.size());
     for (std::size_t f : fields) {
-      QUARRY_ASSIGN_OR_RETURN(std::optional<PlanNode> p, Leaf(n, f, boost));
-      if (p) per_field.push_back(std::move(*p));
+      bool e = false;
+      QUARRY_RETURN_IF_ERROR(Leaf(n, f, boost, &per_field.emplace_back(), &e));
+      if (e) per_field.pop_back();
     }
-    if (per_field.empty()) return std::optional<PlanNode>();
-    if (per_field.size() == 1) return std::optional<PlanNode>(std::move(per_field[0]));
-    PlanNode b;
-    b.kind = PlanNode::Kind::kBool;
-    b.should = std::move(per_field);
-    return std::optional<PlanNode>(std::move(b));
+    return Any(std::move(per_field), out, empty);
   }
 
  private:
-  static PlanNode None() {
-    PlanNode p;
-    p.kind = PlanNode::Kind::kNone;
-    return p;
+  // out := the one plan of `parts`, their disjunction, or empty.
+  static Status Any(std::vector<PlanNode> parts, PlanNode* out, bool* empty) {
+    if (parts.empty()) {
+      *empty = true;
+    } else if (parts.size() == 1) {
+      *out = std::move(parts[0]);
+    } else {
+      out->kind = PlanNode::Kind::kBool;
+      out->should = std::move(parts);
+    }
+    return Status::OK();
   }
 
   Status CountLeaf() {
@@ -121,36 +130,34 @@ class Rewriter {
     return schema_.fields()[f].kind == FieldKind::kText;
   }
 
-  Result<PlanNode> TermLeaf(std::size_t f, std::string term, bool stem, double boost) {
+  Status TermLeaf(std::size_t f, std::string term, bool stem, double boost, PlanNode* out) {
     QUARRY_RETURN_IF_ERROR(CountLeaf());
-    PlanNode p;
-    p.kind = PlanNode::Kind::kTerm;
-    p.field = f;
-    p.term = std::move(term);
-    p.stem = stem;
-    p.boost = boost * FieldBoost(f);
-    return p;
+    out->kind = PlanNode::Kind::kTerm;
+    out->field = f;
+    out->term = std::move(term);
+    out->stem = stem;
+    out->boost = boost * FieldBoost(f);
+    return Status::OK();
   }
 
   // A phrase of words; collapses to a term when it is one plain term.
-  Result<PlanNode> PhraseLeaf(std::size_t f, std::vector<PhraseWord> words,
-                              std::uint32_t slop, double boost) {
+  Status PhraseLeaf(std::size_t f, std::vector<PhraseWord> words, std::uint32_t slop,
+                    double boost, PlanNode* out) {
     if (words.size() == 1 && words[0].alternatives.size() == 1 &&
         words[0].alternatives[0].size() == 1) {
-      return TermLeaf(f, std::move(words[0].alternatives[0][0]), false, boost);
+      return TermLeaf(f, std::move(words[0].alternatives[0][0]), false, boost, out);
     }
     for (const PhraseWord& w : words) {
       for (const auto& alt : w.alternatives) {
         for (std::size_t i = 0; i < alt.size(); ++i) QUARRY_RETURN_IF_ERROR(CountLeaf());
       }
     }
-    PlanNode p;
-    p.kind = PlanNode::Kind::kPhrase;
-    p.field = f;
-    p.words = std::move(words);
-    p.slop = slop;
-    p.boost = boost * FieldBoost(f);
-    return p;
+    out->kind = PlanNode::Kind::kPhrase;
+    out->field = f;
+    out->words = std::move(words);
+    out->slop = slop;
+    out->boost = boost * FieldBoost(f);
+    return Status::OK();
   }
 
   static PhraseWord WordOf(const QueryWord& w) {
@@ -161,34 +168,37 @@ class Rewriter {
   }
 
   // One analyzed query word in text field f.
-  Result<PlanNode> WordLeaf(std::size_t f, const QueryWord& w, double boost) {
+  Status WordLeaf(std::size_t f, const QueryWord& w, double boost, PlanNode* out) {
     if (w.parts.size() == 1) {
       const bool stemming = !schema_.fields()[f].analyzer.stem_language.empty();
       if (stemming && !w.stems.empty() && !w.stems[0].empty()) {
-        return TermLeaf(f, w.stems[0], true, boost);
+        return TermLeaf(f, w.stems[0], true, boost, out);
       }
-      return TermLeaf(f, w.parts[0], false, boost);
+      return TermLeaf(f, w.parts[0], false, boost, out);
     }
-    return PhraseLeaf(f, {WordOf(w)}, 0, boost);
+    return PhraseLeaf(f, {WordOf(w)}, 0, boost, out);
   }
 
   Result<AnalyzedQuery> AnalyzeIn(std::size_t f, const std::string& text) {
     return analyzers_(f).AnalyzeQuery(text);
   }
 
-  Result<std::optional<PlanNode>> Combine(std::vector<PlanNode> parts,
-                                          DefaultOperator op) {
-    if (parts.empty()) return std::optional<PlanNode>();
-    if (parts.size() == 1) return std::optional<PlanNode>(std::move(parts[0]));
-    PlanNode b;
-    b.kind = PlanNode::Kind::kBool;
-    (op == DefaultOperator::kAnd ? b.must : b.should) = std::move(parts);
-    return std::optional<PlanNode>(std::move(b));
+  // out := the one plan of `parts`, or their combination with `op`.
+  static Status Combine(std::vector<PlanNode> parts, DefaultOperator op, PlanNode* out,
+                        bool* empty) {
+    if (parts.empty()) {
+      *empty = true;
+    } else if (parts.size() == 1) {
+      *out = std::move(parts[0]);
+    } else {
+      out->kind = PlanNode::Kind::kBool;
+      (op == DefaultOperator::kAnd ? out->must : out->should) = std::move(parts);
+    }
+    return Status::OK();
   }
 
-  Result<std::optional<PlanNode>> TextAcrossFields(const Query::Node& n,
-                                                   const std::vector<std::size_t>& fields,
-                                                   double boost) {
+  Status TextAcrossFields(const Query::Node& n, const std::vector<std::size_t>& fields,
+                          double boost, PlanNode* out, bool* empty) {
     // Words are analyzed per field (fields may differ in analysis); word i
     // of each field's analysis forms one cross-field clause when the fields
     // agree on the word count, otherwise each field is its own clause.
@@ -201,52 +211,51 @@ class Rewriter {
       count = a.words.size();
       per.push_back(std::move(a));
     }
-    std::vector<PlanNode> words;
     if (same) {
+      std::vector<PlanNode> words;
+      words.reserve(count);
       for (std::size_t i = 0; i < count; ++i) {
-        PlanNode any;
-        any.kind = PlanNode::Kind::kBool;
+        std::vector<PlanNode> any;
+        any.reserve(fields.size());
         for (std::size_t j = 0; j < fields.size(); ++j) {
-          QUARRY_ASSIGN_OR_RETURN(PlanNode leaf, WordLeaf(fields[j], per[j].words[i], boost));
-          any.should.push_back(std::move(leaf));
+          QUARRY_RETURN_IF_ERROR(
+              WordLeaf(fields[j], per[j].words[i], boost, &any.emplace_back()));
         }
-        if (any.should.size() == 1) {
-          words.push_back(std::move(any.should[0]));
-        } else {
-          words.push_back(std::move(any));
-        }
+        bool e = false;
+        QUARRY_RETURN_IF_ERROR(Any(std::move(any), &words.emplace_back(), &e));
+        if (e) words.pop_back();
       }
-      return Combine(std::move(words), n.op);
+      return Combine(std::move(words), n.op, out, empty);
     }
-    PlanNode any;
-    any.kind = PlanNode::Kind::kBool;
+    std::vector<PlanNode> any;
+    any.reserve(fields.size());
     for (std::size_t j = 0; j < fields.size(); ++j) {
       std::vector<PlanNode> ws;
+      ws.reserve(per[j].words.size());
       for (const QueryWord& w : per[j].words) {
-        QUARRY_ASSIGN_OR_RETURN(PlanNode leaf, WordLeaf(fields[j], w, boost));
-        ws.push_back(std::move(leaf));
+        QUARRY_RETURN_IF_ERROR(WordLeaf(fields[j], w, boost, &ws.emplace_back()));
       }
-      QUARRY_ASSIGN_OR_RETURN(std::optional<PlanNode> c, Combine(std::move(ws), n.op));
-      if (c) any.should.push_back(std::move(*c));
+      bool e = false;
+      QUARRY_RETURN_IF_ERROR(Combine(std::move(ws), n.op, &any.emplace_back(), &e));
+      if (e) any.pop_back();
     }
-    if (any.should.empty()) return std::optional<PlanNode>();
-    if (any.should.size() == 1) return std::optional<PlanNode>(std::move(any.should[0]));
-    return std::optional<PlanNode>(std::move(any));
+    return Any(std::move(any), out, empty);
   }
 
-  Result<std::optional<PlanNode>> Leaf(const Query::Node& n, std::size_t f, double boost) {
+  Status Leaf(const Query::Node& n, std::size_t f, double boost, PlanNode* out, bool* empty) {
     if (!IsText(f)) {
       // Keyword fields hold exact values: no analysis.
       switch (n.kind) {
         case Query::Kind::kTerm:
         case Query::Kind::kText:
-        case Query::Kind::kPhrase: {
-          if (n.text.empty()) return std::optional<PlanNode>();
-          QUARRY_ASSIGN_OR_RETURN(PlanNode t, TermLeaf(f, n.text, false, boost));
-          return std::optional<PlanNode>(std::move(t));
-        }
+        case Query::Kind::kPhrase:
+          if (n.text.empty()) {
+            *empty = true;
+            return Status::OK();
+          }
+          return TermLeaf(f, n.text, false, boost, out);
         case Query::Kind::kPrefix:
-          return PrefixLeaf(f, n.text, boost);
+          return PrefixLeaf(f, n.text, boost, out, empty);
         default:
           return Status::InvalidArgument("field '" + schema_.fields()[f].name +
                                          "' is a keyword field: only term, text and "
@@ -254,51 +263,53 @@ class Rewriter {
       }
     }
     switch (n.kind) {
-      case Query::Kind::kTerm: {
-        QUARRY_ASSIGN_OR_RETURN(
-            PlanNode t, TermLeaf(f, n.text, n.term_kind == TermKind::kStem, boost));
-        return std::optional<PlanNode>(std::move(t));
-      }
+      case Query::Kind::kTerm:
+        return TermLeaf(f, n.text, n.term_kind == TermKind::kStem, boost, out);
       case Query::Kind::kText: {
         QUARRY_ASSIGN_OR_RETURN(AnalyzedQuery a, AnalyzeIn(f, n.text));
         std::vector<PlanNode> ws;
         ws.reserve(a.words.size());
         for (const QueryWord& w : a.words) {
-          QUARRY_ASSIGN_OR_RETURN(PlanNode leaf, WordLeaf(f, w, boost));
-          ws.push_back(std::move(leaf));
+          QUARRY_RETURN_IF_ERROR(WordLeaf(f, w, boost, &ws.emplace_back()));
         }
-        return Combine(std::move(ws), n.op);
+        return Combine(std::move(ws), n.op, out, empty);
       }
       case Query::Kind::kPhrase: {
         QUARRY_ASSIGN_OR_RETURN(AnalyzedQuery a, AnalyzeIn(f, n.text));
-        if (a.words.empty()) return std::optional<PlanNode>();
+        if (a.words.empty()) {
+          *empty = true;
+          return Status::OK();
+        }
         std::vector<PhraseWord> words;
         for (const QueryWord& w : a.words) words.push_back(WordOf(w));
-        QUARRY_ASSIGN_OR_RETURN(PlanNode p, PhraseLeaf(f, std::move(words), n.slop, boost));
-        return std::optional<PlanNode>(std::move(p));
+        return PhraseLeaf(f, std::move(words), n.slop, boost, out);
       }
       case Query::Kind::kTermPhrase: {
-        if (n.terms.empty()) return std::optional<PlanNode>();
+        if (n.terms.empty()) {
+          *empty = true;
+          return Status::OK();
+        }
         std::vector<PhraseWord> words;
         for (const std::string& t : n.terms) words.push_back(PhraseWord{{{t}}});
-        QUARRY_ASSIGN_OR_RETURN(PlanNode p, PhraseLeaf(f, std::move(words), n.slop, boost));
-        return std::optional<PlanNode>(std::move(p));
+        return PhraseLeaf(f, std::move(words), n.slop, boost, out);
       }
       case Query::Kind::kNear: {
-        if (n.terms.empty()) return std::optional<PlanNode>();
-        if (n.slop == 0) return std::optional<PlanNode>(None());
-        if (n.terms.size() == 1) {
-          QUARRY_ASSIGN_OR_RETURN(PlanNode t, TermLeaf(f, n.terms[0], false, boost));
-          return std::optional<PlanNode>(std::move(t));
+        if (n.terms.empty()) {
+          *empty = true;
+          return Status::OK();
         }
+        if (n.slop == 0) {
+          out->kind = PlanNode::Kind::kNone;
+          return Status::OK();
+        }
+        if (n.terms.size() == 1) return TermLeaf(f, n.terms[0], false, boost, out);
         for (std::size_t i = 0; i < n.terms.size(); ++i) QUARRY_RETURN_IF_ERROR(CountLeaf());
-        PlanNode p;
-        p.kind = PlanNode::Kind::kNear;
-        p.field = f;
-        p.terms = n.terms;
-        p.slop = n.slop;
-        p.boost = boost * FieldBoost(f);
-        return std::optional<PlanNode>(std::move(p));
+        out->kind = PlanNode::Kind::kNear;
+        out->field = f;
+        out->terms = n.terms;
+        out->slop = n.slop;
+        out->boost = boost * FieldBoost(f);
+        return Status::OK();
       }
       case Query::Kind::kPrefix: {
         // The prefix is normalized like any term: `Bayr` -> `bayr`. A
@@ -312,20 +323,23 @@ class Rewriter {
           if (t.kind == TokenKind::kWord) ++words;
         }
         if (prefix.empty()) {
-          if (words == 0) return std::optional<PlanNode>();
+          if (words == 0) {
+            *empty = true;
+            return Status::OK();
+          }
           for (const Token& t : toks) {
             if (t.kind == TokenKind::kWord) prefix = t.term;  // the last word
           }
         }
-        return PrefixLeaf(f, prefix, boost);
+        return PrefixLeaf(f, prefix, boost, out, empty);
       }
       default:
         return Status::Internal("unexpected query node");
     }
   }
 
-  Result<std::optional<PlanNode>> PrefixLeaf(std::size_t f, const std::string& prefix,
-                                             double boost) {
+  Status PrefixLeaf(std::size_t f, const std::string& prefix, double boost, PlanNode* out,
+                    bool* empty) {
     if (prefix.empty()) {
       return Status::InvalidArgument("a prefix query needs at least one character");
     }
@@ -335,23 +349,23 @@ class Rewriter {
       return Status::InvalidArgument("prefix '" + prefix + "*' matches more than " +
                                      std::to_string(limit) + " terms; use a longer prefix");
     }
-    if (terms.empty()) return std::optional<PlanNode>(None());
-    std::vector<PlanNode> leaves;
-    for (std::string& t : terms) {
-      QUARRY_ASSIGN_OR_RETURN(PlanNode leaf, TermLeaf(f, std::move(t), false, boost));
-      leaves.push_back(std::move(leaf));
+    if (terms.empty()) {
+      out->kind = PlanNode::Kind::kNone;
+      return Status::OK();
     }
-    if (leaves.size() == 1) return std::optional<PlanNode>(std::move(leaves[0]));
-    PlanNode b;
-    b.kind = PlanNode::Kind::kBool;
-    b.should = std::move(leaves);
-    return std::optional<PlanNode>(std::move(b));
+    std::vector<PlanNode> leaves;
+    leaves.reserve(terms.size());
+    for (std::string& t : terms) {
+      QUARRY_RETURN_IF_ERROR(TermLeaf(f, std::move(t), false, boost, &leaves.emplace_back()));
+    }
+    return Any(std::move(leaves), out, empty);
   }
 
-  Result<std::optional<PlanNode>> RunBool(const Query::Node& n, double boost, int depth) {
-    PlanNode b;
+  Status RunBool(const Query::Node& n, double boost, int depth, PlanNode* out, bool* empty) {
+    PlanNode& b = *out;
     b.kind = PlanNode::Kind::kBool;
-    // Room for every clause up front: no PlanNode is moved by a regrowth.
+    // Room for every clause up front: children are rewritten in place, and
+    // no regrowth moves them.
     std::size_t must = 0, should = 0, must_not = 0;
     for (const Query::Clause& c : n.clauses) {
       must += c.occur == Occur::kMust;
@@ -362,22 +376,20 @@ class Rewriter {
     b.should.reserve(should);
     b.must_not.reserve(must_not);
     for (const Query::Clause& c : n.clauses) {
-      QUARRY_ASSIGN_OR_RETURN(std::optional<PlanNode> p, Run(c.query, boost, depth + 1));
-      if (!p) continue;
-      switch (c.occur) {
-        case Occur::kMust: b.must.push_back(std::move(*p)); break;
-        case Occur::kShould: b.should.push_back(std::move(*p)); break;
-        case Occur::kMustNot: b.must_not.push_back(std::move(*p)); break;
-      }
+      std::vector<PlanNode>& list = c.occur == Occur::kMust     ? b.must
+                                    : c.occur == Occur::kShould ? b.should
+                                                                : b.must_not;
+      bool e = false;
+      QUARRY_RETURN_IF_ERROR(Run(c.query, boost, depth + 1, &list.emplace_back(), &e));
+      if (e) list.pop_back();
     }
     if (b.must.empty() && b.should.empty() && b.must_not.empty()) {
-      return std::optional<PlanNode>();
+      *empty = true;
+    } else if (b.must_not.empty() && b.must.size() + b.should.size() == 1) {
+      PlanNode only = std::move(b.must.empty() ? b.should[0] : b.must[0]);
+      *out = std::move(only);
     }
-    if (b.must_not.empty() && b.must.size() + b.should.size() == 1) {
-      return std::optional<PlanNode>(
-          std::move(b.must.empty() ? b.should[0] : b.must[0]));
-    }
-    return std::optional<PlanNode>(std::move(b));
+    return Status::OK();
   }
 
   const Schema& schema_;
@@ -421,17 +433,16 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
 
 }  // namespace
 
-Result<PlanNode> Rewrite(const Query& query, const Schema& schema,
-                         const AnalyzerFor& analyzers, const PrefixExpander& expand,
-                         const SearcherOptions& options) {
+Status Rewrite(const Query& query, const Schema& schema, const AnalyzerFor& analyzers,
+               const PrefixExpander& expand, const SearcherOptions& options, PlanNode* out) {
   Rewriter r(schema, analyzers, expand, options);
-  QUARRY_ASSIGN_OR_RETURN(std::optional<PlanNode> p, r.Run(query, 1.0, 0));
-  if (!p) {
-    PlanNode none;
-    none.kind = PlanNode::Kind::kNone;
-    return none;
+  bool empty = false;
+  QUARRY_RETURN_IF_ERROR(r.Run(query, 1.0, 0, out, &empty));
+  if (empty) {
+    *out = PlanNode();
+    out->kind = PlanNode::Kind::kNone;
   }
-  return std::move(*p);
+  return Status::OK();
 }
 
 FieldHighlight HighlightFor(const PlanNode& plan, std::size_t field) {

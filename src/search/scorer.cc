@@ -46,8 +46,13 @@ Explanation Bm25Explain(const Bm25& p, const std::string& label, double tf, doub
 TermScorer::TermScorer(const index::SegmentReader* seg, std::string_view key,
                        const index::TermInfo& info, const Bm25* bm25,
                        std::string_view field_name, std::string_view term, bool stem)
-    : seg_(seg), it_(seg->Postings(key, info)), bm25_(bm25), field_name_(field_name),
-      term_(term), stem_(stem) {
+    : Scorer(kKind),
+      seg_(seg),
+      it_(seg->Postings(key, info)),
+      bm25_(bm25),
+      field_name_(field_name),
+      term_(term),
+      stem_(stem) {
   max_ = bm25_->PairBound(info.max_freq, info.min_norm);
 }
 
@@ -67,7 +72,7 @@ Explanation TermScorer::Explain() {
 // --------------------------------------------------------- ConjunctionScorer
 
 ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
-    : children_(std::move(children)) {
+    : Scorer(kKind), children_(std::move(children)) {
   by_cost_.reserve(children_.size());
   terms_.reserve(children_.size());
   postings_.reserve(children_.size());
@@ -85,7 +90,7 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
     by_cost_[j] = x;
   }
   for (Scorer* c : by_cost_) {
-    auto* t = by_cost_.size() >= 2 ? dynamic_cast<TermScorer*>(c) : nullptr;
+    auto* t = by_cost_.size() >= 2 ? As<TermScorer>(c) : nullptr;
     if (!t) {
       postings_.clear();
       terms_.clear();
@@ -379,7 +384,7 @@ bool DisjunctionScorer::CountByBitmap(std::uint32_t max_doc, const index::Delete
   std::vector<TermScorer*> terms;
   std::uint64_t total = 0;
   for (auto& c : children_) {
-    auto* t = dynamic_cast<TermScorer*>(c.get());
+    auto* t = As<TermScorer>(c.get());
     if (!t || t->doc() != kNotStarted) return false;
     terms.push_back(t);
     total += t->Cost();
@@ -434,7 +439,8 @@ void ConjunctionScorer::SetMinCompetitive(double theta) {
   if (same_field_.size() != 2) return;
   if (!pair_on_) {
     pair_on_ = true;
-    std::fill_n(&pair_theta_of_[0][0], kPairCap * kPairCap, std::nan(""));
+    pair_ = std::make_unique<PairTable>();
+    std::fill_n(&pair_->theta_of[0][0], kPairCap * kPairCap, std::nan(""));
   }
   pair_theta_ = TableThreshold(theta);
 }
@@ -444,8 +450,8 @@ bool ConjunctionScorer::PairCompetitive() {
   // Rare large frequencies: Score() and the collector decide.
   if (fa >= kPairCap || fb >= kPairCap) return true;
   // An entry never built holds NaN, which equals nothing.
-  if (!(pair_theta_of_[fa][fb] == pair_theta_)) ComputePair(fa, fb);
-  const double max_len = pair_len_[fa][fb];
+  if (!(pair_->theta_of[fa][fb] == pair_theta_)) ComputePair(fa, fb);
+  const double max_len = pair_->len[fa][fb];
   const bool ok = max_len >= 0 && same_field_[0]->Length() <= max_len;
   pair_rejected_ |= !ok;
   return ok;
@@ -479,8 +485,8 @@ void ConjunctionScorer::ComputePair(std::uint32_t fa, std::uint32_t fb) {
     }
     guess = len;
   }
-  pair_len_[fa][fb] = LongestCompetitive(ok, guess);
-  pair_theta_of_[fa][fb] = theta;
+  pair_->len[fa][fb] = LongestCompetitive(ok, guess);
+  pair_->theta_of[fa][fb] = theta;
 }
 
 double ConjunctionScorer::Score() {
@@ -519,7 +525,7 @@ Explanation ConjunctionScorer::Explain() {
 // --------------------------------------------------------- DisjunctionScorer
 
 DisjunctionScorer::DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
-    : children_(std::move(children)) {
+    : Scorer(kKind), children_(std::move(children)) {
   for (auto& c : children_) {
     max_ += c->MaxScore();
     cost_ += c->Cost();
@@ -708,7 +714,7 @@ void PhraseScorer::SetMinCompetitive(double theta) {
   if (bound_) {
     bound_->SetThreshold(theta);
     if (!filtering_) {
-      auto* conj = dynamic_cast<ConjunctionScorer*>(approx_.get());
+      auto* conj = As<ConjunctionScorer>(approx_.get());
       filtering_ = conj != nullptr && conj->SetFilter(bound_term_, bound_.get());
     }
   }

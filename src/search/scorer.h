@@ -56,7 +56,10 @@ inline bool Behind(std::uint32_t doc, std::uint32_t target) {
 
 class Scorer {
  public:
+  // The final classes that callers test for (As<T>()); kOther for the rest.
+  enum class Kind : std::uint8_t { kOther, kTerm, kAll, kConjunction, kDisjunction };
   virtual ~Scorer() = default;
+  Kind kind() const { return kind_; }
   std::uint32_t doc() const { return doc_; }
   virtual std::uint32_t Next() = 0;
   // First matching document >= target (target > doc()).
@@ -89,8 +92,19 @@ class Scorer {
   virtual Status status() const { return Status::OK(); }
 
  protected:
+  explicit Scorer(Kind kind = Kind::kOther) : kind_(kind) {}
   std::uint32_t doc_ = kNotStarted;
+
+ private:
+  Kind kind_;
 };
+
+// `s` as the final scorer class T when it is one (a test of kind(), not a
+// dynamic_cast), else null.
+template <class T>
+T* As(Scorer* s) {
+  return s != nullptr && s->kind() == T::kKind ? static_cast<T*>(s) : nullptr;
+}
 
 // BM25 parameters of one leaf, fixed per query.
 struct Bm25 {
@@ -189,6 +203,7 @@ class LengthBound {
 
 class TermScorer final : public Scorer {
  public:
+  static constexpr Kind kKind = Kind::kTerm;
   TermScorer(const index::SegmentReader* seg, std::string_view key,
              const index::TermInfo& info, const Bm25* bm25, std::string_view field_name,
              std::string_view term, bool stem);
@@ -225,7 +240,8 @@ class TermScorer final : public Scorer {
 
 class AllScorer final : public Scorer {
  public:
-  explicit AllScorer(std::uint32_t max_doc) : max_doc_(max_doc) {}
+  static constexpr Kind kKind = Kind::kAll;
+  explicit AllScorer(std::uint32_t max_doc) : Scorer(kKind), max_doc_(max_doc) {}
   std::uint32_t Next() override {
     return Advance(doc_ == kNotStarted ? 0 : doc_ + 1);
   }
@@ -243,6 +259,7 @@ class AllScorer final : public Scorer {
 
 class ConjunctionScorer final : public Scorer {
  public:
+  static constexpr Kind kKind = Kind::kConjunction;
   explicit ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
   std::uint32_t Next() override;
   std::uint32_t Advance(std::uint32_t target) override;
@@ -333,12 +350,18 @@ class ConjunctionScorer final : public Scorer {
   // competes; pair_theta_of_: the threshold an entry was built for.
   bool pair_on_ = false, pair_rejected_ = false;
   double pair_theta_ = 0;
-  double pair_len_[kPairCap][kPairCap];
-  double pair_theta_of_[kPairCap][kPairCap];
+  // The table lives on the heap, allocated on the first SetMinCompetitive:
+  // most conjunctions never fill the top-k (4 KiB less to allocate).
+  struct PairTable {
+    double len[kPairCap][kPairCap];
+    double theta_of[kPairCap][kPairCap];
+  };
+  std::unique_ptr<PairTable> pair_;
 };
 
 class DisjunctionScorer final : public Scorer {
  public:
+  static constexpr Kind kKind = Kind::kDisjunction;
   explicit DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
   std::uint32_t Next() override;
   std::uint32_t Advance(std::uint32_t target) override;

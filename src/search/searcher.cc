@@ -23,7 +23,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -42,6 +41,7 @@ using index::DeleteSet;
 using index::SegmentReader;
 using index::TermInfo;
 using internal::ReaderSegment;
+using search::As;
 using search::AllScorer;
 using search::Bm25;
 using search::Competitive;
@@ -111,8 +111,43 @@ class TopK {
 };
 
 struct TermStat {
-  std::vector<std::optional<TermInfo>> per_seg;
-  std::uint64_t df = 0;
+  std::string key;
+  std::uint64_t df = 0;      // over the snapshot
+  std::size_t first = 0;     // its per-segment entries in TermTable::infos
+};
+
+// The distinct terms of a query, each looked up once in every segment:
+// found by a linear scan while few (most queries), by a hash table beyond.
+struct TermTable {
+  static constexpr std::size_t kLinear = 16;
+  std::vector<TermStat> list;
+  std::vector<std::optional<TermInfo>> infos;  // list.size() x segments
+  std::unordered_map<std::string, std::size_t> index;  // past kLinear terms
+
+  const TermStat* Find(std::string_view key) const {
+    if (index.empty()) {
+      for (const TermStat& t : list) {
+        if (t.key == key) return &t;
+      }
+      return nullptr;
+    }
+    const auto it = index.find(std::string(key));
+    return it == index.end() ? nullptr : &list[it->second];
+  }
+  // The entry of `key` in segment s (nullopt: not there).
+  const std::optional<TermInfo>& Info(const TermStat& t, std::size_t s) const {
+    return infos[t.first + s];
+  }
+  void Add(TermStat t) {
+    list.push_back(std::move(t));
+    if (list.size() > kLinear) {
+      if (index.empty()) {
+        for (std::size_t i = 0; i < list.size(); ++i) index.emplace(list[i].key, i);
+      } else {
+        index.emplace(list.back().key, list.size() - 1);
+      }
+    }
+  }
 };
 
 }  // namespace
@@ -166,9 +201,7 @@ class Searcher::Impl {
     // Behind a pointer: `leaf` is keyed by node address, and Prepared moves.
     std::unique_ptr<PlanNode> plan_ptr;
     const PlanNode& plan() const { return *plan_ptr; }
-    // Few entries per query: ordered maps cost one allocation per entry and
-    // none up front (hash tables and deques allocate before the first).
-    std::map<std::string, TermStat, std::less<>> terms;
+    TermTable terms;
     // BM25 parameters per leaf, sorted by node address once Prepare is done
     // (one allocation instead of a tree node per leaf).
     std::vector<std::pair<const PlanNode*, Bm25>> leaf;
@@ -190,9 +223,9 @@ class Searcher::Impl {
     search::PrefixExpander expand = [&](std::size_t f, const std::string& prefix,
                                         std::size_t limit)
         -> Result<std::vector<std::string>> { return Expand(f, prefix, limit); };
-    QUARRY_ASSIGN_OR_RETURN(PlanNode plan,
-                            search::Rewrite(query, schema(), an, expand, options));
-    p.plan_ptr = std::make_unique<PlanNode>(std::move(plan));
+    p.plan_ptr = std::make_unique<PlanNode>();
+    QUARRY_RETURN_IF_ERROR(
+        search::Rewrite(query, schema(), an, expand, options, p.plan_ptr.get()));
     p.leaf.reserve(CountLeaves(*p.plan_ptr));
     QUARRY_RETURN_IF_ERROR(PrepareNode(*p.plan_ptr, &p));
     std::sort(p.leaf.begin(), p.leaf.end(),
@@ -243,15 +276,17 @@ class Searcher::Impl {
   Result<const TermStat*> Lookup(std::size_t f, const std::string& term, bool stem,
                                  Prepared* p) const {
     std::string key = index::TermKey(f, term, stem);
-    auto it = p->terms.find(key);
-    if (it != p->terms.end()) return &it->second;
+    if (const TermStat* t = p->terms.Find(key)) return t;
     TermStat st;
-    st.per_seg.resize(segs->size());
+    st.first = p->terms.infos.size();
     for (std::size_t s = 0; s < segs->size(); ++s) {
-      QUARRY_ASSIGN_OR_RETURN(st.per_seg[s], (*segs)[s].reader->Find(key));
-      if (st.per_seg[s]) st.df += st.per_seg[s]->doc_freq;
+      QUARRY_ASSIGN_OR_RETURN(std::optional<TermInfo> info, (*segs)[s].reader->Find(key));
+      if (info) st.df += info->doc_freq;
+      p->terms.infos.push_back(info);
     }
-    return &p->terms.emplace(std::move(key), std::move(st)).first->second;
+    st.key = std::move(key);
+    p->terms.Add(std::move(st));
+    return &p->terms.list.back();
   }
 
   double Idf(std::size_t f, double df) const {
@@ -338,9 +373,10 @@ class Searcher::Impl {
   std::unique_ptr<TermScorer> MakeTerm(std::size_t f, const std::string& term, bool stem,
                                        const Bm25* params, SegCtx* ctx) const {
     const std::string key = index::TermKey(f, term, stem);
-    auto it = ctx->prep->terms.find(key);
-    if (it == ctx->prep->terms.end() || !it->second.per_seg[ctx->seg]) return nullptr;
-    return std::make_unique<TermScorer>(ctx->reader, key, *it->second.per_seg[ctx->seg], params,
+    const TermStat* t = ctx->prep->terms.Find(key);
+    if (t == nullptr || !ctx->prep->terms.Info(*t, ctx->seg)) return nullptr;
+    return std::make_unique<TermScorer>(ctx->reader, key, *ctx->prep->terms.Info(*t, ctx->seg),
+                                        params,
                                         schema().fields()[f].name, term, stem);
   }
 
@@ -812,13 +848,13 @@ class Searcher::Impl {
       std::unique_ptr<Scorer> root = BuildRoot(prep, s);
       if (!root) continue;
       const DeleteSet* del = rs.deletes && rs.deletes->count() ? rs.deletes.get() : nullptr;
-      auto* disj = dynamic_cast<DisjunctionScorer*>(root.get());
+      auto* disj = As<DisjunctionScorer>(root.get());
       if (disj && top->k() > 0 && c->threshold < UINT64_MAX) {
         std::vector<Scorer*> clauses;
         std::vector<TermScorer*> terms;
         for (auto& ch : disj->children()) {
           clauses.push_back(ch.get());
-          if (auto* t = dynamic_cast<TermScorer*>(ch.get())) terms.push_back(t);
+          if (auto* t = As<TermScorer>(ch.get())) terms.push_back(t);
         }
         if (terms.size() == clauses.size()) {
           CollectMaxScore(terms, del, bases[s], top, c);
@@ -888,7 +924,6 @@ Result<Query> Searcher::Parse(std::string_view text, QueryParseOptions options,
 Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& options) const {
   QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
   Impl::Lease lease{impl_.get(), &analyzers};
-
   QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
   const std::size_t k = options.limit > SIZE_MAX - options.offset
                             ? SIZE_MAX
@@ -985,31 +1020,30 @@ Result<std::uint64_t> Searcher::Count(const Query& query) const {
   const TermStat* single = nullptr;
   if (prep.plan().kind == search::PlanNode::Kind::kTerm) {
     const search::PlanNode& n = prep.plan();
-    auto it = prep.terms.find(index::TermKey(n.field, n.term, n.stem));
-    if (it != prep.terms.end()) single = &it->second;
+    single = prep.terms.Find(index::TermKey(n.field, n.term, n.stem));
   }
   for (std::size_t s = 0; s < impl_->segs->size(); ++s) {
     const ReaderSegment& rs = (*impl_->segs)[s];
     const DeleteSet* del = rs.deletes && rs.deletes->count() ? rs.deletes.get() : nullptr;
     if (single && !del) {
-      if (single->per_seg[s]) count += single->per_seg[s]->doc_freq;
+      if (const auto& info = prep.terms.Info(*single, s)) count += info->doc_freq;
       continue;
     }
     std::unique_ptr<Scorer> root = impl_->BuildRoot(prep, s);
     if (!root) continue;
     if (!del) {
-      if (auto* t = dynamic_cast<TermScorer*>(root.get())) {
+      if (auto* t = As<TermScorer>(root.get())) {
         count += t->Cost();  // doc_freq
         continue;
       }
-      if (dynamic_cast<AllScorer*>(root.get())) {
+      if (As<AllScorer>(root.get())) {
         count += rs.reader->max_doc();
         continue;
       }
     }
     std::uint64_t n = 0;
-    auto* conj = dynamic_cast<ConjunctionScorer*>(root.get());
-    auto* disj = dynamic_cast<DisjunctionScorer*>(root.get());
+    auto* conj = As<ConjunctionScorer>(root.get());
+    auto* disj = As<DisjunctionScorer>(root.get());
     if ((conj && conj->CountByBitmap(rs.reader->max_doc(), del, &n)) ||
         (disj && disj->CountByBitmap(rs.reader->max_doc(), del, &n))) {
       QUARRY_RETURN_IF_ERROR(root->status());
