@@ -317,7 +317,8 @@ Status SegmentReader::Load(store::Directory* dir) {
     blocks_end_ = index_off;
     Reader r(tim_.substr(index_off, index_end - index_off));
     block_keys_.reserve(nblocks);
-    block_prefixes_.reserve(nblocks);
+    std::vector<std::uint64_t> prefixes;
+    prefixes.reserve(nblocks);
     block_offsets_.reserve(nblocks);
     for (std::uint32_t b = 0; b < nblocks; ++b) {
       std::string_view key;
@@ -329,10 +330,11 @@ Status SegmentReader::Load(store::Directory* dir) {
                        index_off + r.position());
       }
       block_keys_.emplace_back(key);
-      block_prefixes_.push_back(KeyPrefix8(key));
+      prefixes.push_back(KeyPrefix8(key));
       block_offsets_.push_back(off);
     }
     if (r.remaining() != 0) return Corrupt(kTim, "trailing bytes in block index", index_off);
+    block_prefixes_ = util::SortedU64Index(std::move(prefixes));
   }
   doc_body_ = bodies[kDoc];
   pos_body_ = bodies[kPos];
@@ -537,9 +539,9 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
   // prefix is above have larger ones: only the blocks sharing key's prefix
   // need string compares.
   const std::uint64_t kp = KeyPrefix8(key);
-  const auto [plo, phi] = std::equal_range(block_prefixes_.begin(), block_prefixes_.end(), kp);
-  auto up = std::upper_bound(block_keys_.begin() + (plo - block_prefixes_.begin()),
-                             block_keys_.begin() + (phi - block_prefixes_.begin()), key,
+  const auto [plo, phi] = block_prefixes_.EqualRange(kp);
+  auto up = std::upper_bound(block_keys_.begin() + static_cast<std::ptrdiff_t>(plo),
+                             block_keys_.begin() + static_cast<std::ptrdiff_t>(phi), key,
                              [](std::string_view a, const std::string& b) { return a < b; });
   if (up == block_keys_.begin()) return std::optional<TermInfo>();
   const std::size_t block = static_cast<std::size_t>(up - block_keys_.begin() - 1);
@@ -561,7 +563,7 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
   std::uint64_t doc_offset = 0, pos_offset = 0;
   for (std::uint64_t e = 0; e < count; ++e) {
     const std::uint8_t* const at = p;
-    std::uint64_t shared, suffix_len, doc_off, pos_off;
+    std::uint64_t shared, suffix_len;
     if (!ScanVarint(p, end, &shared) || !ScanVarint(p, end, &suffix_len) || shared > len ||
         (e == 0 && shared != 0) || suffix_len > static_cast<std::uint64_t>(end - p) ||
         shared + suffix_len == 0) {
@@ -569,13 +571,23 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
     }
     const char* suffix = reinterpret_cast<const char*>(p);
     p += suffix_len;
-    if (!SkipVarint(p, end) || !SkipVarint(p, end) || !ScanVarint(p, end, &doc_off) ||
-        !SkipVarint(p, end) || !ScanVarint(p, end, &pos_off) || !SkipVarint(p, end) ||
-        !SkipVarint(p, end)) {
-      return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
+    // The entry's numbers (DecodeEntry's order): doc_freq, total_freq,
+    // doc_offset delta, doc_length, pos_offset delta, max_freq << 1 |
+    // long_tokens, min_norm. One loop instead of seven inlined decoders:
+    // this code runs cold at the start of most queries, where its size
+    // costs more than the loop.
+    std::uint64_t f[7];
+    bool ok = true;
+    for (int j = 0; j < 7 && ok; ++j) {
+      if (p < end && *p < 0x80) {  // most are one byte
+        f[j] = *p++;
+      } else {
+        ok = ScanVarint(p, end, &f[j]);
+      }
     }
-    doc_offset = e == 0 ? doc_off : doc_offset + doc_off;
-    pos_offset = e == 0 ? pos_off : pos_offset + pos_off;
+    if (!ok) return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
+    doc_offset = e == 0 ? f[2] : doc_offset + f[2];
+    pos_offset = e == 0 ? f[4] : pos_offset + f[4];
     len = static_cast<std::size_t>(shared + suffix_len);
     if (shared > match) continue;  // still below key
     if (shared < match) break;     // passed key
@@ -583,13 +595,18 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
     std::size_t i = 0;
     const std::size_t room = key.size() - match;
     while (i < suffix_len && i < room && suffix[i] == key[match + i]) ++i;
-    if (i == suffix_len && i == room) {  // found: decode the whole entry
-      std::size_t pos = static_cast<std::size_t>(at - base);
-      std::string k(key.substr(0, static_cast<std::size_t>(shared)));
-      TermInfo info;
-      if (!DecodeEntry(&pos, &k, &info, false)) {
+    if (i == suffix_len && i == room) {  // found: DecodeEntry's checks
+      if (f[0] == 0 || f[0] > meta_.max_doc || f[1] < f[0] || (f[5] >> 1) > UINT32_MAX ||
+          f[6] > UINT32_MAX) {
         return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
       }
+      TermInfo info;
+      info.doc_freq = static_cast<std::uint32_t>(f[0]);
+      info.total_freq = f[1];
+      info.doc_length = f[3];
+      info.max_freq = static_cast<std::uint32_t>(f[5] >> 1);
+      info.long_tokens = (f[5] & 1) != 0;
+      info.min_norm = static_cast<std::uint32_t>(f[6]);
       info.doc_offset = doc_offset;
       info.pos_offset = pos_offset;
       return std::optional<TermInfo>(info);

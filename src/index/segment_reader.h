@@ -22,6 +22,7 @@
 #include "quarry/schema.h"
 #include "quarry/status.h"
 #include "store/directory.h"
+#include "util/sorted_index.h"
 
 namespace quarry::index {
 
@@ -317,7 +318,7 @@ class SegmentReader {
   std::vector<std::string> block_keys_;
   // The first 8 bytes of each block key, big-endian, zero-padded: they rise
   // with the keys, so Find narrows its search with integer compares first.
-  std::vector<std::uint64_t> block_prefixes_;
+  util::SortedU64Index block_prefixes_;
   std::vector<std::uint64_t> block_offsets_;
   std::uint64_t blocks_end_ = 0;
   // Norms per schema field: bits and packed bytes (empty when not text).
