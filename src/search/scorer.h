@@ -29,6 +29,7 @@
 
 #include "index/segment_reader.h"
 #include "quarry/search.h"
+#include "util/small_vector.h"
 
 namespace quarry::search {
 
@@ -315,12 +316,12 @@ class ConjunctionScorer final : public Scorer {
   }
   std::uint32_t DoNextTerms(std::uint32_t target);
   std::vector<std::unique_ptr<Scorer>> children_;  // clause order
-  std::vector<Scorer*> by_cost_;
+  util::SmallVector<Scorer*, 4> by_cost_;
   // When every child (two or more) is a TermScorer: their postings in cost
   // order, moved directly (inline block steps, no virtual calls), and the
   // scorers to sync afterwards.
-  std::vector<index::PostingsIterator*> postings_;
-  std::vector<TermScorer*> terms_;
+  util::SmallVector<index::PostingsIterator*, 4> postings_;
+  util::SmallVector<TermScorer*, 4> terms_;
   // The common documents of the two cheapest postings in their current
   // blocks (ScanCommon), served in order; resume_: the first document the
   // scan did not cover.
@@ -344,7 +345,7 @@ class ConjunctionScorer final : public Scorer {
   void ChooseMode();
   // Set when every child is a term of the same field: the children in
   // clause order, scored with one field-length lookup.
-  std::vector<TermScorer*> same_field_;
+  util::SmallVector<TermScorer*, 4> same_field_;
   double max_ = 0;
   // SetMinCompetitive's pair table (pair_on_: in use); -1: no length
   // competes; pair_theta_of_: the threshold an entry was built for.
