@@ -89,6 +89,23 @@ void PackBlock(const uint32_t* in, int bits, uint8_t* out);
 // alignment.
 void UnpackBlock(const uint8_t* in, int bits, uint32_t* out);
 
+// Value i (0 <= i < 128) of a block written by PackBlock, alone: the
+// layout's formula, reading at most two words of the value's lane. Same
+// preconditions as UnpackBlock (bits in [0, 32], PackedBytes(bits) bytes).
+inline uint32_t UnpackOne(const uint8_t* in, int bits, uint32_t i) {
+  if (bits <= 0) return 0;
+  const uint32_t q = (i / 4) * static_cast<uint32_t>(bits);  // bit in the lane
+  const uint32_t s = q % 32;
+  const uint8_t* w = in + 4 * (4 * (q / 32) + i % 4);
+  auto word = [](const uint8_t* b) {
+    return static_cast<uint32_t>(b[0]) | static_cast<uint32_t>(b[1]) << 8 |
+           static_cast<uint32_t>(b[2]) << 16 | static_cast<uint32_t>(b[3]) << 24;
+  };
+  uint64_t v = word(w) >> s;
+  if (s + static_cast<uint32_t>(bits) > 32) v |= static_cast<uint64_t>(word(w + 16)) << (32 - s);
+  return static_cast<uint32_t>(v & ((uint64_t{1} << bits) - 1));
+}
+
 // UnpackBlock for untrusted input: returns false, writing nothing, when bits
 // is not in [0, 32] or `in` is shorter than PackedBytes(bits). Reads only the
 // first PackedBytes(bits) bytes of `in`.

@@ -892,6 +892,7 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
     freq_packed_ = p + 2 + PackedBytes(db);
     freq_bits_ = fb;
     freqs_ready_ = false;
+    freq_reads_ = 0;
     count_ = kPostingBlock;
     // d[i] = d[i-1] + 1 + delta[i]. Documents rise strictly, so checking the
     // last one bounds them all, provided no sum wraps: with deltas below
@@ -948,6 +949,23 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
   pos_cursor_idx_ = 0;
   cum_ready_ = false;
   return true;
+}
+
+std::uint32_t PostingsIterator::FreqUnpacked() {
+  // Four single reads cost about what unpacking the block does.
+  if (idx_ < count_ && count_ == kPostingBlock && freq_packed_ != nullptr && freq_reads_ < 4) {
+    ++freq_reads_;
+    const std::uint32_t f = UnpackOne(freq_packed_, freq_bits_, idx_);  // stored minus one
+    if (f >= info_.max_freq) {
+      Fail("frequency above the term's bound",
+           info_.doc_offset + static_cast<std::uint64_t>(
+                                  freq_packed_ - reinterpret_cast<const std::uint8_t*>(doc_bytes_.data())));
+      return 0;
+    }
+    return f + 1;
+  }
+  DecodeFreqs();
+  return idx_ < count_ ? freqs_[idx_] : 0;
 }
 
 void PostingsIterator::DecodeFreqs() {

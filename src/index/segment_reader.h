@@ -52,7 +52,7 @@ class PostingsIterator {
   // Frequencies of a full block are unpacked on the first freq() or
   // Positions() of that block: leap-frogging and counting never need them.
   std::uint32_t freq() {
-    if (!freqs_ready_) DecodeFreqs();
+    if (!freqs_ready_) return FreqUnpacked();
     return idx_ < count_ ? freqs_[idx_] : 0;
   }
   std::uint32_t doc_freq() const { return info_.doc_freq; }
@@ -165,6 +165,10 @@ class PostingsIterator {
  private:
   bool LoadBlock(std::uint32_t k);
   void DecodeFreqs();
+  // freq() before the block's frequencies are unpacked: the first few of a
+  // block are read alone (a conjunction scores a handful of documents per
+  // block, or none), then the whole block is unpacked.
+  std::uint32_t FreqUnpacked();
   void BuildCumulative();
   std::uint32_t NextSlow();
   std::uint32_t AdvanceSlow(std::uint32_t target);
@@ -203,6 +207,7 @@ class PostingsIterator {
   const std::uint8_t* freq_packed_ = nullptr;  // the block's packed frequencies
   int freq_bits_ = 0;
   bool freqs_ready_ = true;      // freqs_ holds the current block's
+  std::uint8_t freq_reads_ = 0;  // frequencies read alone in this block
   // Entries of the block's documents before each one (see BuildCumulative).
   std::uint32_t cum_[kPostingBlock + 1];
   bool cum_ready_ = false;

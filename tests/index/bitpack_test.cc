@@ -181,6 +181,23 @@ TEST(BitpackRoundTrip, RandomValuesEveryWidth) {
   }
 }
 
+// UnpackOne reads every value of every width as the block unpack does,
+// straddling values and 32-bit values included.
+TEST(BitpackUnpackOne, EveryValueOfEveryWidth) {
+  std::mt19937 rng(29);
+  for (int bits = 0; bits <= 32; ++bits) {
+    for (int rep = 0; rep < 5; ++rep) {
+      Block values = RandomBlock(rng, bits);
+      if (bits > 0 && rep == 0) values.fill(bits == 32 ? UINT32_MAX : (1u << bits) - 1);
+      std::vector<uint8_t> packed(PackedBytes(bits));
+      PackBlock(values.data(), bits, packed.data());
+      for (uint32_t i = 0; i < 128; ++i) {
+        ASSERT_EQ(UnpackOne(packed.data(), bits, i), values[i]) << "bits=" << bits << " i=" << i;
+      }
+    }
+  }
+}
+
 TEST(BitpackRoundTrip, Extremes) {
   for (const Codec& codec : Codecs()) {
     SCOPED_TRACE(codec.name);
