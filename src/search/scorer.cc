@@ -4,11 +4,62 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <new>
 
 #include "util/bits.h"
 
 namespace quarry::search {
 namespace {
+
+// The per-thread cache behind Scorer's operator new/delete: freed blocks by
+// size class (multiples of 64 bytes up to 8 KiB), at most kPerClass each.
+// A block freed by another thread than the one that allocated it just joins
+// that thread's cache: every block comes from ::operator new.
+class ScorerBlocks {
+ public:
+  static constexpr std::size_t kGrain = 64, kClasses = 128, kPerClass = 16;
+  ScorerBlocks() = default;
+  ScorerBlocks(const ScorerBlocks&) = delete;
+  ScorerBlocks& operator=(const ScorerBlocks&) = delete;
+  ~ScorerBlocks() {
+    for (std::size_t c = 0; c < kClasses; ++c) {
+      while (Free* f = head_[c]) {
+        head_[c] = f->next;
+        ::operator delete(f, (c + 1) * kGrain);
+      }
+    }
+  }
+  static std::size_t ClassOf(std::size_t size) { return (size + kGrain - 1) / kGrain - 1; }
+  void* Get(std::size_t size) {
+    const std::size_t c = ClassOf(size);
+    if (c >= kClasses) return ::operator new(size);
+    if (Free* f = head_[c]) {
+      head_[c] = f->next;
+      --count_[c];
+      return f;
+    }
+    return ::operator new((c + 1) * kGrain);
+  }
+  void Put(void* p, std::size_t size) {
+    const std::size_t c = ClassOf(size);
+    if (c >= kClasses) return ::operator delete(p, size);
+    if (count_[c] >= kPerClass) return ::operator delete(p, (c + 1) * kGrain);
+    head_[c] = new (p) Free{head_[c]};
+    ++count_[c];
+  }
+
+ private:
+  struct Free {
+    Free* next;
+  };
+  Free* head_[kClasses] = {};
+  std::uint8_t count_[kClasses] = {};
+};
+
+ScorerBlocks& ThreadScorerBlocks() {
+  thread_local ScorerBlocks blocks;
+  return blocks;
+}
 
 std::string Num(double v) {
   char buf[40];
@@ -40,6 +91,11 @@ Explanation Bm25Explain(const Bm25& p, const std::string& label, double tf, doub
 }
 
 }  // namespace
+
+void* Scorer::operator new(std::size_t size) { return ThreadScorerBlocks().Get(size); }
+void Scorer::operator delete(void* p, std::size_t size) noexcept {
+  ThreadScorerBlocks().Put(p, size);
+}
 
 // ---------------------------------------------------------------- TermScorer
 

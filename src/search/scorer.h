@@ -61,6 +61,12 @@ class Scorer {
   enum class Kind : std::uint8_t { kOther, kTerm, kAll, kConjunction, kDisjunction };
   virtual ~Scorer() = default;
   Kind kind() const { return kind_; }
+  // Scorers are built and dropped by every query, in the same few sizes:
+  // freed blocks wait in a small per-thread cache for the next query
+  // instead of going back through malloc's bins (whose bookkeeping is what
+  // a query meeting cold caches waits on).
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p, std::size_t size) noexcept;
   std::uint32_t doc() const { return doc_; }
   virtual std::uint32_t Next() = 0;
   // First matching document >= target (target > doc()).
