@@ -45,6 +45,9 @@ class SortedU64Index {
     if (n_ == 0) return 0;
     std::size_t node = 0;
     for (std::size_t l = levels_.size(); l-- > 0;) {
+      // A padding key above names a node that does not exist: every key
+      // is below x.
+      if (node * kNode >= levels_[l].size()) return n_;
       const std::uint64_t* k = levels_[l].data() + node * kNode;
       std::size_t i = 0;
       for (std::size_t j = 0; j < kNode; ++j) i += k[j] < x;  // keys rise: a count
