@@ -8,9 +8,19 @@
 
 #include "util/bits.h"
 
+// AddressSanitizer (GCC's macro, clang's feature test).
+#if defined(__SANITIZE_ADDRESS__)
+#define QUARRY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define QUARRY_ASAN 1
+#endif
+#endif
+
 namespace quarry::search {
 namespace {
 
+#if !defined(QUARRY_ASAN)
 // The per-thread cache behind Scorer's operator new/delete: freed blocks by
 // size class (multiples of 64 bytes up to 8 KiB), at most kPerClass each.
 // A block freed by another thread than the one that allocated it just joins
@@ -60,6 +70,7 @@ ScorerBlocks& ThreadScorerBlocks() {
   thread_local ScorerBlocks blocks;
   return blocks;
 }
+#endif  // !QUARRY_ASAN
 
 std::string Num(double v) {
   char buf[40];
@@ -92,10 +103,17 @@ Explanation Bm25Explain(const Bm25& p, const std::string& label, double tf, doub
 
 }  // namespace
 
+// Under AddressSanitizer every block goes straight to the allocator, so that
+// a scorer used after it was freed is still caught.
+#if defined(QUARRY_ASAN)
+void* Scorer::operator new(std::size_t size) { return ::operator new(size); }
+void Scorer::operator delete(void* p, std::size_t size) noexcept { ::operator delete(p, size); }
+#else
 void* Scorer::operator new(std::size_t size) { return ThreadScorerBlocks().Get(size); }
 void Scorer::operator delete(void* p, std::size_t size) noexcept {
   ThreadScorerBlocks().Put(p, size);
 }
+#endif
 
 // ---------------------------------------------------------------- TermScorer
 
