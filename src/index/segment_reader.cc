@@ -524,12 +524,6 @@ inline bool ScanVarint(const std::uint8_t*& p, const std::uint8_t* end, std::uin
   }
   return false;
 }
-inline bool SkipVarint(const std::uint8_t*& p, const std::uint8_t* end) {
-  for (int i = 0; i < 10 && p < end; ++i) {
-    if (*p++ < 0x80) return true;
-  }
-  return false;
-}
 
 }  // namespace
 

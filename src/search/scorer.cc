@@ -35,7 +35,7 @@ class ScorerBlocks {
     for (std::size_t c = 0; c < kClasses; ++c) {
       while (Free* f = head_[c]) {
         head_[c] = f->next;
-        ::operator delete(f, (c + 1) * kGrain);
+        ::operator delete(f);
       }
     }
   }
@@ -52,8 +52,8 @@ class ScorerBlocks {
   }
   void Put(void* p, std::size_t size) {
     const std::size_t c = ClassOf(size);
-    if (c >= kClasses) return ::operator delete(p, size);
-    if (count_[c] >= kPerClass) return ::operator delete(p, (c + 1) * kGrain);
+    if (c >= kClasses) return ::operator delete(p);
+    if (count_[c] >= kPerClass) return ::operator delete(p);
     head_[c] = new (p) Free{head_[c]};
     ++count_[c];
   }
@@ -107,7 +107,7 @@ Explanation Bm25Explain(const Bm25& p, const std::string& label, double tf, doub
 // a scorer used after it was freed is still caught.
 #if defined(QUARRY_ASAN)
 void* Scorer::operator new(std::size_t size) { return ::operator new(size); }
-void Scorer::operator delete(void* p, std::size_t size) noexcept { ::operator delete(p, size); }
+void Scorer::operator delete(void* p, std::size_t /*size*/) noexcept { ::operator delete(p); }
 #else
 void* Scorer::operator new(std::size_t size) { return ThreadScorerBlocks().Get(size); }
 void Scorer::operator delete(void* p, std::size_t size) noexcept {
