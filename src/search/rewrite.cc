@@ -71,23 +71,10 @@ class Rewriter {
       QUARRY_RETURN_IF_ERROR(Leaf(n, f, boost, &per_field.emplace_back(), &e));
       if (e) per_field.pop_back();
     }
-    return Any(std::move(per_field), out, empty);
+    return Combine(std::move(per_field), DefaultOperator::kOr, out, empty);
   }
 
  private:
-  // out := the one plan of `parts`, their disjunction, or empty.
-  static Status Any(std::vector<PlanNode> parts, PlanNode* out, bool* empty) {
-    if (parts.empty()) {
-      *empty = true;
-    } else if (parts.size() == 1) {
-      *out = std::move(parts[0]);
-    } else {
-      out->kind = PlanNode::Kind::kBool;
-      out->should = std::move(parts);
-    }
-    return Status::OK();
-  }
-
   Status CountLeaf() {
     if (++leaves_ > options_.max_leaves) {
       return Status::InvalidArgument("query too large: more than " +
@@ -183,7 +170,8 @@ class Rewriter {
     return analyzers_(f).AnalyzeQuery(text);
   }
 
-  // out := the one plan of `parts`, or their combination with `op`.
+  // out := the one plan of `parts`, their combination with `op` (kOr: a
+  // disjunction), or empty.
   static Status Combine(std::vector<PlanNode> parts, DefaultOperator op, PlanNode* out,
                         bool* empty) {
     if (parts.empty()) {
@@ -222,7 +210,8 @@ class Rewriter {
               WordLeaf(fields[j], per[j].words[i], boost, &any.emplace_back()));
         }
         bool e = false;
-        QUARRY_RETURN_IF_ERROR(Any(std::move(any), &words.emplace_back(), &e));
+        QUARRY_RETURN_IF_ERROR(
+            Combine(std::move(any), DefaultOperator::kOr, &words.emplace_back(), &e));
         if (e) words.pop_back();
       }
       return Combine(std::move(words), n.op, out, empty);
@@ -239,7 +228,7 @@ class Rewriter {
       QUARRY_RETURN_IF_ERROR(Combine(std::move(ws), n.op, &any.emplace_back(), &e));
       if (e) any.pop_back();
     }
-    return Any(std::move(any), out, empty);
+    return Combine(std::move(any), DefaultOperator::kOr, out, empty);
   }
 
   Status Leaf(const Query::Node& n, std::size_t f, double boost, PlanNode* out, bool* empty) {
@@ -358,7 +347,7 @@ class Rewriter {
     for (std::string& t : terms) {
       QUARRY_RETURN_IF_ERROR(TermLeaf(f, std::move(t), false, boost, &leaves.emplace_back()));
     }
-    return Any(std::move(leaves), out, empty);
+    return Combine(std::move(leaves), DefaultOperator::kOr, out, empty);
   }
 
   Status RunBool(const Query::Node& n, double boost, int depth, PlanNode* out, bool* empty) {
