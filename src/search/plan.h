@@ -31,14 +31,24 @@ struct PhraseWord {
 struct PlanNode {
   enum class Kind : std::uint8_t { kAll, kNone, kTerm, kPhrase, kNear, kBool };
   Kind kind = Kind::kNone;
-  std::size_t field = 0;   // leaves: schema field index
   bool stem = false;       // kTerm: a stem term
+  std::uint32_t slop = 0;  // kPhrase slop; kNear window
+  std::size_t field = 0;   // leaves: schema field index
+  double boost = 1.0;      // leaves: everything multiplied in
   std::string term;        // kTerm: the term (without the key byte)
   std::vector<PhraseWord> words;   // kPhrase
   std::vector<std::string> terms;  // kNear
-  std::uint32_t slop = 0;          // kPhrase slop; kNear window
-  double boost = 1.0;              // leaves: everything multiplied in
   std::vector<PlanNode> must, should, must_not;  // kBool
+
+  // Out of line (rewrite.cc): the implicit ones inline the destruction of
+  // the whole tree, several levels deep, into every function that ends a
+  // plan's life.
+  PlanNode();
+  PlanNode(const PlanNode&);
+  PlanNode(PlanNode&&) noexcept;
+  PlanNode& operator=(const PlanNode&);
+  PlanNode& operator=(PlanNode&&) noexcept;
+  ~PlanNode();
 
   std::string ToString(const Schema& schema) const;
 };
@@ -48,8 +58,9 @@ struct PlanNode {
 using PrefixExpander = std::function<Result<std::vector<std::string>>(
     std::size_t field, const std::string& prefix, std::size_t limit)>;
 
-// Analyzer for a field (schema index); the rewriter uses it from one thread.
-using AnalyzerFor = std::function<Analyzer&(std::size_t field)>;
+// Analyzer for a field (schema index), asked for only when text is to be
+// analyzed; the rewriter uses it from one thread.
+using AnalyzerFor = std::function<Result<Analyzer*>(std::size_t field)>;
 
 // Rewrites `query` into *out (a default PlanNode); an empty query becomes
 // kNone.

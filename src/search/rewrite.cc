@@ -167,7 +167,8 @@ class Rewriter {
   }
 
   Result<AnalyzedQuery> AnalyzeIn(std::size_t f, const std::string& text) {
-    return analyzers_(f).AnalyzeQuery(text);
+    QUARRY_ASSIGN_OR_RETURN(Analyzer * an, analyzers_(f));
+    return an->AnalyzeQuery(text);
   }
 
   // out := the one plan of `parts`, their combination with `op` (kOr: a
@@ -303,8 +304,8 @@ class Rewriter {
       case Query::Kind::kPrefix: {
         // The prefix is normalized like any term: `Bayr` -> `bayr`. A
         // compound prefix (`nagorno-kar`) uses its joined form.
-        Analyzer& an = analyzers_(f);
-        QUARRY_ASSIGN_OR_RETURN(std::vector<Token> toks, an.Analyze(n.text));
+        QUARRY_ASSIGN_OR_RETURN(Analyzer * an, analyzers_(f));
+        QUARRY_ASSIGN_OR_RETURN(std::vector<Token> toks, an->Analyze(n.text));
         std::string prefix;
         std::size_t words = 0;
         for (const Token& t : toks) {
@@ -439,6 +440,13 @@ FieldHighlight HighlightFor(const PlanNode& plan, std::size_t field) {
   CollectHighlights(plan, field, &h);
   return h;
 }
+
+PlanNode::PlanNode() = default;
+PlanNode::PlanNode(const PlanNode&) = default;
+PlanNode::PlanNode(PlanNode&&) noexcept = default;
+PlanNode& PlanNode::operator=(const PlanNode&) = default;
+PlanNode& PlanNode::operator=(PlanNode&&) noexcept = default;
+PlanNode::~PlanNode() = default;
 
 std::string PlanNode::ToString(const Schema& schema) const {
   auto fname = [&](std::size_t f) {

@@ -25,7 +25,9 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <memory>
 #include <set>
+#include <span>
 #include <type_traits>
 #include <unordered_map>
 
@@ -34,6 +36,7 @@
 #include "quarry/search.h"
 #include "search/plan.h"
 #include "search/scorer.h"
+#include "util/small_vector.h"
 
 namespace quarry {
 
@@ -73,10 +76,12 @@ struct FieldStat {
 class TopK {
  public:
   explicit TopK(std::size_t k) : k_(k) { heap_.reserve(std::min<std::size_t>(k, 1 << 16)); }
+  TopK(const TopK&) = delete;
+  TopK& operator=(const TopK&) = delete;
   bool full() const { return k_ > 0 && heap_.size() == k_; }
   std::size_t k() const { return k_; }
   double Threshold() const {
-    return full() ? heap_.front().score : -std::numeric_limits<double>::infinity();
+    return full() ? heap_[0].score : -std::numeric_limits<double>::infinity();
   }
   // Returns true if the threshold changed.
   bool Add(double score, std::uint64_t doc) {
@@ -86,7 +91,7 @@ class TopK {
       std::push_heap(heap_.begin(), heap_.end(), Better);
       return heap_.size() == k_;
     }
-    if (!(score > heap_.front().score)) return false;
+    if (!(score > heap_[0].score)) return false;
     std::pop_heap(heap_.begin(), heap_.end(), Better);
     heap_.back() = {score, doc};
     std::push_heap(heap_.begin(), heap_.end(), Better);
@@ -96,10 +101,10 @@ class TopK {
     double score;
     std::uint64_t doc;
   };
-  // The entries, best first; leaves the heap empty.
-  std::vector<Entry> TakeSorted() {
+  // The entries, best first; the heap is spent.
+  std::span<const Entry> Sorted() {
     std::sort(heap_.begin(), heap_.end(), Better);
-    return std::move(heap_);
+    return {heap_.data(), heap_.size()};
   }
 
  private:
@@ -107,7 +112,8 @@ class TopK {
     return a.score > b.score || (a.score == b.score && a.doc < b.doc);
   }
   std::size_t k_;
-  std::vector<Entry> heap_;
+  // Inline for the usual top 10 or 20: no allocation per query.
+  util::SmallVector<Entry, 20> heap_;
 };
 
 struct TermStat {
@@ -116,23 +122,32 @@ struct TermStat {
   std::size_t first = 0;     // its per-segment entries in TermTable::infos
 };
 
+// BM25 parameters of one leaf of the plan.
+struct LeafParams {
+  const PlanNode* node;
+  Bm25 bm25;
+  std::size_t term;  // kTerm leaves: the term's place in TermTable::list
+};
+
 // The distinct terms of a query, each looked up once in every segment:
 // found by a linear scan while few (most queries), by a hash table beyond.
 struct TermTable {
   static constexpr std::size_t kLinear = 16;
   std::vector<TermStat> list;
-  std::vector<std::optional<TermInfo>> infos;  // list.size() x segments
-  std::unordered_map<std::string, std::size_t> index;  // past kLinear terms
+  // list.size() x segments; inline for the first few terms of one segment.
+  util::SmallVector<std::optional<TermInfo>, 4> infos;
+  // Past kLinear terms (allocated only then).
+  std::unique_ptr<std::unordered_map<std::string, std::size_t>> index;
 
   const TermStat* Find(std::string_view key) const {
-    if (index.empty()) {
+    if (!index) {
       for (const TermStat& t : list) {
         if (t.key == key) return &t;
       }
       return nullptr;
     }
-    const auto it = index.find(std::string(key));
-    return it == index.end() ? nullptr : &list[it->second];
+    const auto it = index->find(std::string(key));
+    return it == index->end() ? nullptr : &list[it->second];
   }
   // The entry of `key` in segment s (nullopt: not there).
   const std::optional<TermInfo>& Info(const TermStat& t, std::size_t s) const {
@@ -141,10 +156,11 @@ struct TermTable {
   void Add(TermStat t) {
     list.push_back(std::move(t));
     if (list.size() > kLinear) {
-      if (index.empty()) {
-        for (std::size_t i = 0; i < list.size(); ++i) index.emplace(list[i].key, i);
+      if (!index) {
+        index = std::make_unique<std::unordered_map<std::string, std::size_t>>();
+        for (std::size_t i = 0; i < list.size(); ++i) index->emplace(list[i].key, i);
       } else {
-        index.emplace(list.back().key, list.size() - 1);
+        index->emplace(list.back().key, list.size() - 1);
       }
     }
   }
@@ -189,51 +205,61 @@ class Searcher::Impl {
     std::lock_guard<std::mutex> lock(mu);
     if (pool.size() < 64) pool.push_back(std::move(set));
   }
-  // Gives an acquired set back to the pool when the call ends.
-  struct Lease {
-    Impl* impl;
-    std::unique_ptr<AnalyzerSet>* set;
-    ~Lease() { impl->Release(std::move(*set)); }
+  // The analyzers of one call: a set is taken from the pool at the first
+  // use (a query of exact terms needs none) and given back at the end.
+  class Analyzers {
+   public:
+    explicit Analyzers(Impl* impl) : impl_(impl) {}
+    Analyzers(const Analyzers&) = delete;
+    Analyzers& operator=(const Analyzers&) = delete;
+    ~Analyzers() {
+      if (set_) impl_->Release(std::move(set_));
+    }
+    Result<Analyzer*> For(std::size_t f) {
+      if (!set_) {
+        QUARRY_ASSIGN_OR_RETURN(set_, impl_->Acquire());
+      }
+      return &*set_->per_field[f];
+    }
+
+   private:
+    Impl* impl_;
+    std::unique_ptr<AnalyzerSet> set_;
   };
 
   // The pieces of one query execution.
+  // The pieces of one query execution. Built in place and never moved:
+  // `leaf` is keyed by the addresses of the plan's nodes.
   struct Prepared {
-    // Behind a pointer: `leaf` is keyed by node address, and Prepared moves.
-    std::unique_ptr<PlanNode> plan_ptr;
-    const PlanNode& plan() const { return *plan_ptr; }
+    Prepared() = default;
+    Prepared(const Prepared&) = delete;
+    Prepared& operator=(const Prepared&) = delete;
+
+    PlanNode plan;
     TermTable terms;
-    // BM25 parameters per leaf, sorted by node address once Prepare is done
-    // (one allocation instead of a tree node per leaf).
-    std::vector<std::pair<const PlanNode*, Bm25>> leaf;
-    const Bm25* Params(const PlanNode* node) const {
-      const auto it = std::lower_bound(
-          leaf.begin(), leaf.end(), node,
-          [](const std::pair<const PlanNode*, Bm25>& e, const PlanNode* n) {
-            return std::less<const PlanNode*>()(e.first, n);
+    // BM25 parameters per leaf, sorted by node address once Prepare is done.
+    util::SmallVector<LeafParams, 4> leaf;
+    const LeafParams& Params(const PlanNode* node) const {
+      const auto* it = std::lower_bound(
+          leaf.begin(), leaf.end(), node, [](const LeafParams& e, const PlanNode* n) {
+            return std::less<const PlanNode*>()(e.node, n);
           });
-      return &it->second;  // every leaf of the plan has its parameters
+      return *it;  // every leaf of the plan has its parameters
     }
   };
 
-  Result<Prepared> Prepare(const Query& query, AnalyzerSet& analyzers) const {
-    Prepared p;
-    search::AnalyzerFor an = [&](std::size_t f) -> Analyzer& {
-      return *analyzers.per_field[f];
-    };
+  Status Prepare(const Query& query, Analyzers* analyzers, Prepared* p) const {
+    search::AnalyzerFor an = [analyzers](std::size_t f) { return analyzers->For(f); };
     search::PrefixExpander expand = [&](std::size_t f, const std::string& prefix,
                                         std::size_t limit)
         -> Result<std::vector<std::string>> { return Expand(f, prefix, limit); };
-    p.plan_ptr = std::make_unique<PlanNode>();
-    QUARRY_RETURN_IF_ERROR(
-        search::Rewrite(query, schema(), an, expand, options, p.plan_ptr.get()));
-    p.leaf.reserve(CountLeaves(*p.plan_ptr));
-    QUARRY_RETURN_IF_ERROR(PrepareNode(*p.plan_ptr, &p));
-    std::sort(p.leaf.begin(), p.leaf.end(),
-              [](const std::pair<const PlanNode*, Bm25>& a,
-                 const std::pair<const PlanNode*, Bm25>& b) {
-                return std::less<const PlanNode*>()(a.first, b.first);
-              });
-    return p;
+    QUARRY_RETURN_IF_ERROR(search::Rewrite(query, schema(), an, expand, options, &p->plan));
+    p->terms.list.reserve(CountLeaves(p->plan));
+    QUARRY_RETURN_IF_ERROR(PrepareNode(p->plan, p));
+    std::sort(p->leaf.begin(), p->leaf.end(), [](const LeafParams& a, const LeafParams& b) {
+      return std::less<const PlanNode*>()(a.node, b.node);
+    });
+    return Status::OK();
   }
 
   // The nodes PrepareNode gives parameters.
@@ -273,10 +299,13 @@ class Searcher::Impl {
     return std::vector<std::string>(out.begin(), out.end());
   }
 
-  Result<const TermStat*> Lookup(std::size_t f, const std::string& term, bool stem,
-                                 Prepared* p) const {
+  // The term's place in p->terms.list.
+  Result<std::size_t> Lookup(std::size_t f, const std::string& term, bool stem,
+                             Prepared* p) const {
     std::string key = index::TermKey(f, term, stem);
-    if (const TermStat* t = p->terms.Find(key)) return t;
+    if (const TermStat* t = p->terms.Find(key)) {
+      return static_cast<std::size_t>(t - p->terms.list.data());
+    }
     TermStat st;
     st.first = p->terms.infos.size();
     for (std::size_t s = 0; s < segs->size(); ++s) {
@@ -286,7 +315,7 @@ class Searcher::Impl {
     }
     st.key = std::move(key);
     p->terms.Add(std::move(st));
-    return &p->terms.list.back();
+    return p->terms.list.size() - 1;
   }
 
   double Idf(std::size_t f, double df) const {
@@ -295,7 +324,7 @@ class Searcher::Impl {
   }
 
   void MakeParams(Prepared* p, const PlanNode* node, std::size_t f, double idf, double df,
-                  double boost) const {
+                  double boost, std::size_t term = SIZE_MAX) const {
     Bm25 b;
     const FieldStat& fs = fstats[f];
     b.idf = idf;
@@ -314,15 +343,15 @@ class Searcher::Impl {
       b.kconst = options.k1;
       b.kdl = 0;
     }
-    p->leaf.emplace_back(node, b);  // each node is prepared once
+    p->leaf.push_back({node, b, term});  // each node is prepared once
   }
 
   Status PrepareNode(const PlanNode& n, Prepared* p) const {
     switch (n.kind) {
       case PlanNode::Kind::kTerm: {
-        QUARRY_ASSIGN_OR_RETURN(const TermStat* st, Lookup(n.field, n.term, n.stem, p));
-        const double df = static_cast<double>(st->df);
-        MakeParams(p, &n, n.field, Idf(n.field, df), df, n.boost);
+        QUARRY_ASSIGN_OR_RETURN(const std::size_t t, Lookup(n.field, n.term, n.stem, p));
+        const double df = static_cast<double>(p->terms.list[t].df);
+        MakeParams(p, &n, n.field, Idf(n.field, df), df, n.boost, t);
         return Status::OK();
       }
       case PlanNode::Kind::kPhrase: {
@@ -332,8 +361,8 @@ class Searcher::Impl {
           for (const auto& alt : w.alternatives) {
             double sum = 0;
             for (const std::string& t : alt) {
-              QUARRY_ASSIGN_OR_RETURN(const TermStat* st, Lookup(n.field, t, false, p));
-              sum += Idf(n.field, static_cast<double>(st->df));
+              QUARRY_ASSIGN_OR_RETURN(const std::size_t i, Lookup(n.field, t, false, p));
+              sum += Idf(n.field, static_cast<double>(p->terms.list[i].df));
             }
             best = std::max(best, sum);
           }
@@ -345,8 +374,8 @@ class Searcher::Impl {
       case PlanNode::Kind::kNear: {
         double idf = 0;
         for (const std::string& t : n.terms) {
-          QUARRY_ASSIGN_OR_RETURN(const TermStat* st, Lookup(n.field, t, false, p));
-          idf += Idf(n.field, static_cast<double>(st->df));
+          QUARRY_ASSIGN_OR_RETURN(const std::size_t i, Lookup(n.field, t, false, p));
+          idf += Idf(n.field, static_cast<double>(p->terms.list[i].df));
         }
         MakeParams(p, &n, n.field, idf, -1, n.boost);
         return Status::OK();
@@ -370,14 +399,20 @@ class Searcher::Impl {
 
   std::string Label(const PlanNode& n) const { return n.ToString(schema()); }
 
-  std::unique_ptr<TermScorer> MakeTerm(std::size_t f, const std::string& term, bool stem,
-                                       const Bm25* params, SegCtx* ctx) const {
-    const std::string key = index::TermKey(f, term, stem);
-    const TermStat* t = ctx->prep->terms.Find(key);
-    if (t == nullptr || !ctx->prep->terms.Info(*t, ctx->seg)) return nullptr;
-    return std::make_unique<TermScorer>(ctx->reader, key, *ctx->prep->terms.Info(*t, ctx->seg),
-                                        params,
+  // The scorer of term table entry t (null: not in this segment).
+  std::unique_ptr<TermScorer> MakeTerm(const TermStat& t, std::size_t f, const std::string& term,
+                                       bool stem, const Bm25* params, SegCtx* ctx) const {
+    const std::optional<TermInfo>& info = ctx->prep->terms.Info(t, ctx->seg);
+    if (!info) return nullptr;
+    return std::make_unique<TermScorer>(ctx->reader, t.key, *info, params,
                                         schema().fields()[f].name, term, stem);
+  }
+  // A term of a phrase or Near leaf, found by its key.
+  std::unique_ptr<TermScorer> MakeTerm(std::size_t f, const std::string& term,
+                                       const Bm25* params, SegCtx* ctx) const {
+    const TermStat* t = ctx->prep->terms.Find(index::TermKey(f, term));
+    if (t == nullptr) return nullptr;
+    return MakeTerm(*t, f, term, false, params, ctx);
   }
 
   std::unique_ptr<Scorer> Build(const PlanNode& n, SegCtx* ctx) const {
@@ -386,10 +421,13 @@ class Searcher::Impl {
         return std::make_unique<AllScorer>(ctx->reader->max_doc());
       case PlanNode::Kind::kNone:
         return nullptr;
-      case PlanNode::Kind::kTerm:
-        return MakeTerm(n.field, n.term, n.stem, ctx->prep->Params(&n), ctx);
+      case PlanNode::Kind::kTerm: {
+        const LeafParams& lp = ctx->prep->Params(&n);
+        return MakeTerm(ctx->prep->terms.list[lp.term], n.field, n.term, n.stem, &lp.bm25,
+                        ctx);
+      }
       case PlanNode::Kind::kPhrase: {
-        const Bm25* params = ctx->prep->Params(&n);
+        const Bm25* params = &ctx->prep->Params(&n).bm25;
         std::vector<PhraseScorer::Word> words;
         std::vector<std::unique_ptr<Scorer>> word_approx;
         for (const search::PhraseWord& w : n.words) {
@@ -400,7 +438,7 @@ class Searcher::Impl {
             PhraseScorer::Alt pa;
             bool ok = !alt.empty();
             for (const std::string& t : alt) {
-              auto s = MakeTerm(n.field, t, false, params, ctx);
+              auto s = MakeTerm(n.field, t, params, ctx);
               if (!s) {
                 ok = false;
                 break;
@@ -431,14 +469,14 @@ class Searcher::Impl {
         return ps;
       }
       case PlanNode::Kind::kNear: {
-        const Bm25* params = ctx->prep->Params(&n);
+        const Bm25* params = &ctx->prep->Params(&n).bm25;
         std::vector<std::string> distinct = n.terms;
         std::sort(distinct.begin(), distinct.end());
         distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
         std::vector<PhraseScorer::Word> words;
         std::vector<std::unique_ptr<Scorer>> ts;
         for (const std::string& t : distinct) {
-          auto s = MakeTerm(n.field, t, false, params, ctx);
+          auto s = MakeTerm(n.field, t, params, ctx);
           if (!s) return nullptr;
           PhraseScorer::Word w;
           w.need = static_cast<std::uint32_t>(std::count(n.terms.begin(), n.terms.end(), t));
@@ -495,7 +533,7 @@ class Searcher::Impl {
     ctx.seg = s;
     ctx.reader = (*segs)[s].reader.get();
     ctx.prep = &prep;
-    return Build(prep.plan(), &ctx);
+    return Build(prep.plan, &ctx);
   }
 
   static std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> v) {
@@ -922,9 +960,9 @@ Result<Query> Searcher::Parse(std::string_view text, QueryParseOptions options,
 }
 
 Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& options) const {
-  QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
-  Impl::Lease lease{impl_.get(), &analyzers};
-  QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
+  Impl::Analyzers analyzers(impl_.get());
+  Impl::Prepared prep;
+  QUARRY_RETURN_IF_ERROR(impl_->Prepare(query, &analyzers, &prep));
   const std::size_t k = options.limit > SIZE_MAX - options.offset
                             ? SIZE_MAX
                             : options.offset + options.limit;
@@ -936,7 +974,7 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
   SearchResult result;
   result.total_hits = c.count;
   result.total_exact = c.exact;
-  std::vector<TopK::Entry> entries = top.TakeSorted();
+  const std::span<const TopK::Entry> entries = top.Sorted();
   const Schema& schema = impl_->schema();
   std::vector<std::size_t> snippet_fields;
   for (const std::string& name : options.snippet_fields) {
@@ -971,8 +1009,9 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
       const std::string& name = schema.fields()[f].name;
       auto value = sd.Get(name);
       if (!value) continue;
-      hit.snippets.push_back(search::MakeSnippet(*analyzers->per_field[f], name, *value,
-                                                 search::HighlightFor(prep.plan(), f),
+      QUARRY_ASSIGN_OR_RETURN(Analyzer * analyzer, analyzers.For(f));
+      hit.snippets.push_back(search::MakeSnippet(*analyzer, name, *value,
+                                                 search::HighlightFor(prep.plan, f),
                                                  options.snippet));
     }
     if (options.load_fields) {
@@ -1012,15 +1051,14 @@ Result<std::uint64_t> Searcher::Count(const Query& query) const {
       return count;
     }
   }
-  QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
-  Impl::Lease lease{impl_.get(), &analyzers};
-  QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
+  Impl::Analyzers analyzers(impl_.get());
+  Impl::Prepared prep;
+  QUARRY_RETURN_IF_ERROR(impl_->Prepare(query, &analyzers, &prep));
   std::uint64_t count = 0;
   // A single term: its document frequency where nothing is deleted.
   const TermStat* single = nullptr;
-  if (prep.plan().kind == search::PlanNode::Kind::kTerm) {
-    const search::PlanNode& n = prep.plan();
-    single = prep.terms.Find(index::TermKey(n.field, n.term, n.stem));
+  if (prep.plan.kind == search::PlanNode::Kind::kTerm) {
+    single = &prep.terms.list[prep.Params(&prep.plan).term];
   }
   for (std::size_t s = 0; s < impl_->segs->size(); ++s) {
     const ReaderSegment& rs = (*impl_->segs)[s];
@@ -1060,9 +1098,9 @@ Result<std::uint64_t> Searcher::Count(const Query& query) const {
 }
 
 Result<Explanation> Searcher::Explain(const Query& query, std::string_view id) const {
-  QUARRY_ASSIGN_OR_RETURN(std::unique_ptr<AnalyzerSet> analyzers, impl_->Acquire());
-  Impl::Lease lease{impl_.get(), &analyzers};
-  QUARRY_ASSIGN_OR_RETURN(Impl::Prepared prep, impl_->Prepare(query, *analyzers));
+  Impl::Analyzers analyzers(impl_.get());
+  Impl::Prepared prep;
+  QUARRY_RETURN_IF_ERROR(impl_->Prepare(query, &analyzers, &prep));
   const std::string key = index::IdKey(id);
   for (std::size_t s = 0; s < impl_->segs->size(); ++s) {
     const ReaderSegment& rs = (*impl_->segs)[s];
@@ -1081,7 +1119,7 @@ Result<Explanation> Searcher::Explain(const Query& query, std::string_view id) c
     std::unique_ptr<Scorer> root = impl_->BuildRoot(prep, s);
     if (!root || root->Advance(local) != local) {
       if (root) QUARRY_RETURN_IF_ERROR(root->status());
-      return Explanation{0, "no match: " + prep.plan().ToString(impl_->schema()), {}};
+      return Explanation{0, "no match: " + prep.plan.ToString(impl_->schema()), {}};
     }
     Explanation e = root->Explain();
     QUARRY_RETURN_IF_ERROR(root->status());

@@ -53,6 +53,10 @@ class SmallVector {
     heap_.clear();
     size_ = 0;
   }
+  // Room for n elements without regrowing (the heap is used only past N).
+  void reserve(std::size_t n) {
+    if (n > N) heap_.reserve(n);
+  }
 
  private:
   // Out of line: the inline path stays a compare and a store.
