@@ -275,6 +275,36 @@ void UnpackBlock(const uint8_t* in, int bits, uint32_t* out) {
   Unpack<NativeVec>(in, bits, out);
 }
 
+void UnpackBlockCompact(const uint8_t* in, int bits, uint32_t* out) {
+#if defined(__SSE2__)
+  if (bits <= 0 || bits > kMaxBits) {
+    std::memset(out, 0, kBlockSize * sizeof(uint32_t));
+    return;
+  }
+  // Step j takes value j of each lane from bit `shift` of the lanes' current
+  // word, and the high bits from the next word when it straddles. Lane
+  // strings are 32 * bits bits, whole words, so the last value ends a word
+  // and no word past PackedBytes(bits) is read.
+  const __m128i mask = _mm_set1_epi32(static_cast<int>(LowMask(bits)));
+  const uint8_t* w = in;
+  __m128i cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+  int shift = 0;
+  for (int j = 0; j < kBlockSize / kLanes; ++j) {
+    __m128i v = _mm_srl_epi32(cur, _mm_cvtsi32_si128(shift));
+    shift += bits;
+    if (shift >= 32 && j + 1 < kBlockSize / kLanes) {
+      shift -= 32;
+      w += kBytesPerWordGroup;
+      cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+      if (shift > 0) v = _mm_or_si128(v, _mm_sll_epi32(cur, _mm_cvtsi32_si128(bits - shift)));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + kLanes * j), _mm_and_si128(v, mask));
+  }
+#else
+  UnpackBlock(in, bits, out);
+#endif
+}
+
 bool UnpackBlockChecked(std::string_view in, int bits, uint32_t* out) {
   if (!ValidBits(bits) || in.size() < PackedBytes(bits)) return false;
   Unpack<NativeVec>(reinterpret_cast<const uint8_t*>(in.data()), bits, out);

@@ -89,6 +89,13 @@ void PackBlock(const uint32_t* in, int bits, uint8_t* out);
 // alignment.
 void UnpackBlock(const uint8_t* in, int bits, uint32_t* out);
 
+// UnpackBlock in one loop for every width (runtime shifts): about 150 bytes
+// of code where UnpackBlock has an unrolled decoder of about 1 KiB per
+// width, and about twice its instructions. For the first blocks a query
+// decodes, when the code is not in the instruction cache. Same contract and
+// results as UnpackBlock.
+void UnpackBlockCompact(const uint8_t* in, int bits, uint32_t* out);
+
 // Value i (0 <= i < 128) of a block written by PackBlock, alone: the
 // layout's formula, reading at most two words of the value's lane. Same
 // preconditions as UnpackBlock (bits in [0, 32], PackedBytes(bits) bytes).

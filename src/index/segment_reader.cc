@@ -571,15 +571,28 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
     // this code runs cold at the start of most queries, where its size
     // costs more than the loop.
     std::uint64_t f[7];
-    bool ok = true;
-    for (int j = 0; j < 7 && ok; ++j) {
-      if (p < end && *p < 0x80) {  // most are one byte
-        f[j] = *p++;
-      } else {
-        ok = ScanVarint(p, end, &f[j]);
+    const std::uint8_t* const nums = p;
+    // When all seven are one byte (most entries: rare terms, short lists),
+    // only the two offset deltas are taken, with no branch per byte; the
+    // rest only for the entry found.
+    std::uint64_t w = 0;
+    const bool small = std::endian::native == std::endian::little && end - p >= 8 &&
+                       (std::memcpy(&w, p, 8), (w & 0x0080808080808080ull) == 0);
+    if (small) {
+      f[2] = (w >> 16) & 0x7F;
+      f[4] = (w >> 32) & 0x7F;
+      p += 7;
+    } else {
+      bool ok = true;
+      for (int j = 0; j < 7 && ok; ++j) {
+        if (p < end && *p < 0x80) {
+          f[j] = *p++;
+        } else {
+          ok = ScanVarint(p, end, &f[j]);
+        }
       }
+      if (!ok) return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
     }
-    if (!ok) return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
     doc_offset = e == 0 ? f[2] : doc_offset + f[2];
     pos_offset = e == 0 ? f[4] : pos_offset + f[4];
     len = static_cast<std::size_t>(shared + suffix_len);
@@ -590,6 +603,9 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
     const std::size_t room = key.size() - match;
     while (i < suffix_len && i < room && suffix[i] == key[match + i]) ++i;
     if (i == suffix_len && i == room) {  // found: DecodeEntry's checks
+      if (small) {
+        for (int j = 0; j < 7; ++j) f[j] = nums[j];
+      }
       if (f[0] == 0 || f[0] > meta_.max_doc || f[1] < f[0] || (f[5] >> 1) > UINT32_MAX ||
           f[6] > UINT32_MAX) {
         return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
@@ -882,7 +898,17 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
       Fail("bad block header", abs);
       return false;
     }
-    UnpackBlock(p + 2, db, docs_);
+    // The first blocks of a list are decoded by the one-loop decoder, the
+    // rest by the unrolled one of their width: a short query decodes a
+    // block or two per term, usually with the decoders' code out of the
+    // caches, and then fetches a few lines of code instead of about 16 per
+    // width; a long scan pays the slower loop only at its start.
+    if (loads_ <= kCompactLoads) ++loads_;
+    if (loads_ <= kCompactLoads) {
+      UnpackBlockCompact(p + 2, db, docs_);
+    } else {
+      UnpackBlock(p + 2, db, docs_);
+    }
     freq_packed_ = p + 2 + PackedBytes(db);
     freq_bits_ = fb;
     freqs_ready_ = false;
@@ -965,7 +991,11 @@ std::uint32_t PostingsIterator::FreqUnpacked() {
 void PostingsIterator::DecodeFreqs() {
   freqs_ready_ = true;
   if (count_ != kPostingBlock || freq_packed_ == nullptr) return;
-  UnpackBlock(freq_packed_, freq_bits_, freqs_);
+  if (loads_ <= kCompactLoads) {
+    UnpackBlockCompact(freq_packed_, freq_bits_, freqs_);
+  } else {
+    UnpackBlock(freq_packed_, freq_bits_, freqs_);
+  }
   // Stored minus one; none may exceed the term's bound. No value of a block
   // packed in fewer bits than the bound needs can exceed it.
   bool above = info_.max_freq == 0;

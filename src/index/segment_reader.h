@@ -208,6 +208,10 @@ class PostingsIterator {
   int freq_bits_ = 0;
   bool freqs_ready_ = true;      // freqs_ holds the current block's
   std::uint8_t freq_reads_ = 0;  // frequencies read alone in this block
+  // Packed blocks decoded so far, counted up to kCompactLoads + 1: the
+  // first ones go through UnpackBlockCompact (see LoadBlock).
+  std::uint8_t loads_ = 0;
+  static constexpr std::uint8_t kCompactLoads = 2;
   // Entries of the block's documents before each one (see BuildCumulative).
   std::uint32_t cum_[kPostingBlock + 1];
   bool cum_ready_ = false;

@@ -57,6 +57,15 @@ class Rewriter {
       QUARRY_RETURN_IF_ERROR(FieldOf(n.field, &f));
       return Leaf(n, f, boost, out, empty);
     }
+    return AllFieldsLeaf(n, boost, out, empty);
+  }
+
+ private:
+  // The code of the common path (Boolean nodes, leaves of one field, exact
+  // terms) is kept together and small: it runs with cold instruction caches
+  // at the start of most queries. Everything else is out of line.
+  [[gnu::noinline]] Status AllFieldsLeaf(const Query::Node& n, double boost, PlanNode* out,
+                                         bool* empty) {
     std::vector<std::size_t> fields;
     QUARRY_RETURN_IF_ERROR(FieldsOf(n.field, &fields));
     if (fields.size() == 1) return Leaf(n, fields[0], boost, out, empty);
@@ -74,14 +83,14 @@ class Rewriter {
     return Combine(std::move(per_field), DefaultOperator::kOr, out, empty);
   }
 
- private:
   Status CountLeaf() {
-    if (++leaves_ > options_.max_leaves) {
-      return Status::InvalidArgument("query too large: more than " +
-                                     std::to_string(options_.max_leaves) +
-                                     " terms after expansion");
-    }
+    if (++leaves_ > options_.max_leaves) return TooManyLeaves();
     return Status::OK();
+  }
+  [[gnu::cold, gnu::noinline]] Status TooManyLeaves() const {
+    return Status::InvalidArgument("query too large: more than " +
+                                   std::to_string(options_.max_leaves) +
+                                   " terms after expansion");
   }
 
   Status FieldsOf(const std::string& name, std::vector<std::size_t>* out) {
@@ -101,12 +110,13 @@ class Rewriter {
   // The searchable field called `name`.
   Status FieldOf(const std::string& name, std::size_t* out) const {
     auto f = schema_.Find(name);
-    if (!f) return Status::InvalidArgument("unknown field '" + name + "'");
-    if (schema_.fields()[*f].kind == FieldKind::kStored) {
-      return Status::InvalidArgument("field '" + name + "' is stored only, not searchable");
-    }
+    if (!f || schema_.fields()[*f].kind == FieldKind::kStored) return BadField(name);
     *out = *f;
     return Status::OK();
+  }
+  [[gnu::cold, gnu::noinline]] Status BadField(const std::string& name) const {
+    if (!schema_.Find(name)) return Status::InvalidArgument("unknown field '" + name + "'");
+    return Status::InvalidArgument("field '" + name + "' is stored only, not searchable");
   }
 
   double FieldBoost(std::size_t f) const {
@@ -128,7 +138,7 @@ class Rewriter {
   }
 
   // A phrase of words; collapses to a term when it is one plain term.
-  Status PhraseLeaf(std::size_t f, std::vector<PhraseWord> words, std::uint32_t slop,
+  [[gnu::noinline]] Status PhraseLeaf(std::size_t f, std::vector<PhraseWord> words, std::uint32_t slop,
                     double boost, PlanNode* out) {
     if (words.size() == 1 && words[0].alternatives.size() == 1 &&
         words[0].alternatives[0].size() == 1) {
@@ -186,7 +196,7 @@ class Rewriter {
     return Status::OK();
   }
 
-  Status TextAcrossFields(const Query::Node& n, const std::vector<std::size_t>& fields,
+  [[gnu::noinline]] Status TextAcrossFields(const Query::Node& n, const std::vector<std::size_t>& fields,
                           double boost, PlanNode* out, bool* empty) {
     // Words are analyzed per field (fields may differ in analysis); word i
     // of each field's analysis forms one cross-field clause when the fields
@@ -233,6 +243,14 @@ class Rewriter {
   }
 
   Status Leaf(const Query::Node& n, std::size_t f, double boost, PlanNode* out, bool* empty) {
+    if (n.kind == Query::Kind::kTerm && IsText(f)) {
+      return TermLeaf(f, n.text, n.term_kind == TermKind::kStem, boost, out);
+    }
+    return OtherLeaf(n, f, boost, out, empty);
+  }
+
+  [[gnu::noinline]] Status OtherLeaf(const Query::Node& n, std::size_t f, double boost,
+                                     PlanNode* out, bool* empty) {
     if (!IsText(f)) {
       // Keyword fields hold exact values: no analysis.
       switch (n.kind) {
@@ -328,7 +346,7 @@ class Rewriter {
     }
   }
 
-  Status PrefixLeaf(std::size_t f, const std::string& prefix, double boost, PlanNode* out,
+  [[gnu::noinline]] Status PrefixLeaf(std::size_t f, const std::string& prefix, double boost, PlanNode* out,
                     bool* empty) {
     if (prefix.empty()) {
       return Status::InvalidArgument("a prefix query needs at least one character");

@@ -256,9 +256,13 @@ class Searcher::Impl {
     QUARRY_RETURN_IF_ERROR(search::Rewrite(query, schema(), an, expand, options, &p->plan));
     p->terms.list.reserve(CountLeaves(p->plan));
     QUARRY_RETURN_IF_ERROR(PrepareNode(p->plan, p));
-    std::sort(p->leaf.begin(), p->leaf.end(), [](const LeafParams& a, const LeafParams& b) {
+    const auto by_node = [](const LeafParams& a, const LeafParams& b) {
       return std::less<const PlanNode*>()(a.node, b.node);
-    });
+    };
+    // Leaves of one Boolean node come in address order already.
+    if (!std::is_sorted(p->leaf.begin(), p->leaf.end(), by_node)) {
+      std::sort(p->leaf.begin(), p->leaf.end(), by_node);
+    }
     return Status::OK();
   }
 
@@ -354,6 +358,23 @@ class Searcher::Impl {
         MakeParams(p, &n, n.field, Idf(n.field, df), df, n.boost, t);
         return Status::OK();
       }
+      case PlanNode::Kind::kPhrase:
+      case PlanNode::Kind::kNear:
+        return PreparePositional(n, p);
+      case PlanNode::Kind::kBool:
+        for (const PlanNode& c : n.must) QUARRY_RETURN_IF_ERROR(PrepareNode(c, p));
+        for (const PlanNode& c : n.should) QUARRY_RETURN_IF_ERROR(PrepareNode(c, p));
+        for (const PlanNode& c : n.must_not) QUARRY_RETURN_IF_ERROR(PrepareNode(c, p));
+        return Status::OK();
+      default:
+        return Status::OK();
+    }
+  }
+
+  // Phrase and Near leaves, out of line: the path of term leaves and
+  // Boolean nodes stays small (it runs with cold caches in most queries).
+  [[gnu::noinline]] Status PreparePositional(const PlanNode& n, Prepared* p) const {
+    switch (n.kind) {
       case PlanNode::Kind::kPhrase: {
         double idf = 0;
         for (const search::PhraseWord& w : n.words) {
@@ -380,11 +401,6 @@ class Searcher::Impl {
         MakeParams(p, &n, n.field, idf, -1, n.boost);
         return Status::OK();
       }
-      case PlanNode::Kind::kBool:
-        for (const PlanNode& c : n.must) QUARRY_RETURN_IF_ERROR(PrepareNode(c, p));
-        for (const PlanNode& c : n.should) QUARRY_RETURN_IF_ERROR(PrepareNode(c, p));
-        for (const PlanNode& c : n.must_not) QUARRY_RETURN_IF_ERROR(PrepareNode(c, p));
-        return Status::OK();
       default:
         return Status::OK();
     }
@@ -426,105 +442,114 @@ class Searcher::Impl {
         return MakeTerm(ctx->prep->terms.list[lp.term], n.field, n.term, n.stem, &lp.bm25,
                         ctx);
       }
-      case PlanNode::Kind::kPhrase: {
-        const Bm25* params = &ctx->prep->Params(&n).bm25;
-        std::vector<PhraseScorer::Word> words;
-        std::vector<std::unique_ptr<Scorer>> word_approx;
-        for (const search::PhraseWord& w : n.words) {
-          PhraseScorer::Word pw;
-          std::vector<std::unique_ptr<Scorer>> alts;
-          for (const auto& alt : w.alternatives) {
-            std::vector<std::unique_ptr<Scorer>> ts;
-            PhraseScorer::Alt pa;
-            bool ok = !alt.empty();
-            for (const std::string& t : alt) {
-              auto s = MakeTerm(n.field, t, params, ctx);
-              if (!s) {
-                ok = false;
-                break;
-              }
-              pa.terms.push_back(s.get());
-              ts.push_back(std::move(s));
-            }
-            if (!ok) continue;
-            std::unique_ptr<Scorer> conj =
-                ts.size() == 1 ? std::move(ts[0])
-                               : std::make_unique<ConjunctionScorer>(std::move(ts));
-            pa.conj = conj.get();
-            pw.alts.push_back(std::move(pa));
-            alts.push_back(std::move(conj));
-          }
-          if (alts.empty()) return nullptr;
-          word_approx.push_back(alts.size() == 1
-                                    ? std::move(alts[0])
-                                    : std::make_unique<DisjunctionScorer>(std::move(alts)));
-          words.push_back(std::move(pw));
-        }
-        std::unique_ptr<Scorer> approx =
-            word_approx.size() == 1
-                ? std::move(word_approx[0])
-                : std::make_unique<ConjunctionScorer>(std::move(word_approx));
-        auto ps = std::make_unique<PhraseScorer>(std::move(approx), std::move(words), false,
-                                                 n.slop, params, ctx->reader, Label(n));
-        return ps;
-      }
-      case PlanNode::Kind::kNear: {
-        const Bm25* params = &ctx->prep->Params(&n).bm25;
-        std::vector<std::string> distinct = n.terms;
-        std::sort(distinct.begin(), distinct.end());
-        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-        std::vector<PhraseScorer::Word> words;
-        std::vector<std::unique_ptr<Scorer>> ts;
-        for (const std::string& t : distinct) {
-          auto s = MakeTerm(n.field, t, params, ctx);
-          if (!s) return nullptr;
-          PhraseScorer::Word w;
-          w.need = static_cast<std::uint32_t>(std::count(n.terms.begin(), n.terms.end(), t));
-          w.alts.push_back({{s.get()}, s.get()});
-          words.push_back(std::move(w));
-          ts.push_back(std::move(s));
-        }
-        std::unique_ptr<Scorer> approx =
-            ts.size() == 1 ? std::move(ts[0])
-                           : std::make_unique<ConjunctionScorer>(std::move(ts));
-        auto ps = std::make_unique<PhraseScorer>(std::move(approx), std::move(words), true,
-                                                 n.slop, params, ctx->reader, Label(n));
-        return ps;
-      }
-      case PlanNode::Kind::kBool: {
-        std::vector<std::unique_ptr<Scorer>> must, should, must_not;
-        must.reserve(n.must.size());
-        for (const PlanNode& c : n.must) {
-          auto s = Build(c, ctx);
-          if (!s) return nullptr;
-          must.push_back(std::move(s));
-        }
-        for (const PlanNode& c : n.should) {
-          if (auto s = Build(c, ctx)) should.push_back(std::move(s));
-        }
-        for (const PlanNode& c : n.must_not) {
-          if (auto s = Build(c, ctx)) must_not.push_back(std::move(s));
-        }
-        std::unique_ptr<Scorer> base;
-        if (!n.must.empty()) {
-          base = must.size() == 1 ? std::move(must[0])
-                                  : std::make_unique<ConjunctionScorer>(std::move(must));
-          if (!should.empty()) {
-            base = std::make_unique<ReqOptScorer>(std::move(base), Combine(std::move(should)));
-          }
-        } else if (!n.should.empty()) {
-          if (should.empty()) return nullptr;
-          base = Combine(std::move(should));
-        } else {
-          base = std::make_unique<AllScorer>(ctx->reader->max_doc());
-        }
-        if (!must_not.empty()) {
-          base = std::make_unique<ReqExclScorer>(std::move(base), Combine(std::move(must_not)));
-        }
-        return base;
-      }
+      case PlanNode::Kind::kPhrase:
+        return BuildPhrase(n, ctx);
+      case PlanNode::Kind::kNear:
+        return BuildNear(n, ctx);
+      case PlanNode::Kind::kBool:
+        return BuildBool(n, ctx);
     }
     return nullptr;
+  }
+
+  [[gnu::noinline]] std::unique_ptr<Scorer> BuildPhrase(const PlanNode& n, SegCtx* ctx) const {
+    const Bm25* params = &ctx->prep->Params(&n).bm25;
+    std::vector<PhraseScorer::Word> words;
+    std::vector<std::unique_ptr<Scorer>> word_approx;
+    for (const search::PhraseWord& w : n.words) {
+      PhraseScorer::Word pw;
+      std::vector<std::unique_ptr<Scorer>> alts;
+      for (const auto& alt : w.alternatives) {
+        std::vector<std::unique_ptr<Scorer>> ts;
+        PhraseScorer::Alt pa;
+        bool ok = !alt.empty();
+        for (const std::string& t : alt) {
+          auto s = MakeTerm(n.field, t, params, ctx);
+          if (!s) {
+            ok = false;
+            break;
+          }
+          pa.terms.push_back(s.get());
+          ts.push_back(std::move(s));
+        }
+        if (!ok) continue;
+        std::unique_ptr<Scorer> conj =
+            ts.size() == 1 ? std::move(ts[0])
+                           : std::make_unique<ConjunctionScorer>(std::move(ts));
+        pa.conj = conj.get();
+        pw.alts.push_back(std::move(pa));
+        alts.push_back(std::move(conj));
+      }
+      if (alts.empty()) return nullptr;
+      word_approx.push_back(alts.size() == 1
+                                ? std::move(alts[0])
+                                : std::make_unique<DisjunctionScorer>(std::move(alts)));
+      words.push_back(std::move(pw));
+    }
+    std::unique_ptr<Scorer> approx =
+        word_approx.size() == 1
+            ? std::move(word_approx[0])
+            : std::make_unique<ConjunctionScorer>(std::move(word_approx));
+    auto ps = std::make_unique<PhraseScorer>(std::move(approx), std::move(words), false,
+                                             n.slop, params, ctx->reader, Label(n));
+    return ps;
+  }
+
+  [[gnu::noinline]] std::unique_ptr<Scorer> BuildNear(const PlanNode& n, SegCtx* ctx) const {
+    const Bm25* params = &ctx->prep->Params(&n).bm25;
+    std::vector<std::string> distinct = n.terms;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    std::vector<PhraseScorer::Word> words;
+    std::vector<std::unique_ptr<Scorer>> ts;
+    for (const std::string& t : distinct) {
+      auto s = MakeTerm(n.field, t, params, ctx);
+      if (!s) return nullptr;
+      PhraseScorer::Word w;
+      w.need = static_cast<std::uint32_t>(std::count(n.terms.begin(), n.terms.end(), t));
+      w.alts.push_back({{s.get()}, s.get()});
+      words.push_back(std::move(w));
+      ts.push_back(std::move(s));
+    }
+    std::unique_ptr<Scorer> approx =
+        ts.size() == 1 ? std::move(ts[0])
+                       : std::make_unique<ConjunctionScorer>(std::move(ts));
+    auto ps = std::make_unique<PhraseScorer>(std::move(approx), std::move(words), true,
+                                             n.slop, params, ctx->reader, Label(n));
+    return ps;
+  }
+
+  std::unique_ptr<Scorer> BuildBool(const PlanNode& n, SegCtx* ctx) const {
+    std::vector<std::unique_ptr<Scorer>> must, should, must_not;
+    must.reserve(n.must.size());
+    for (const PlanNode& c : n.must) {
+      auto s = Build(c, ctx);
+      if (!s) return nullptr;
+      must.push_back(std::move(s));
+    }
+    for (const PlanNode& c : n.should) {
+      if (auto s = Build(c, ctx)) should.push_back(std::move(s));
+    }
+    for (const PlanNode& c : n.must_not) {
+      if (auto s = Build(c, ctx)) must_not.push_back(std::move(s));
+    }
+    std::unique_ptr<Scorer> base;
+    if (!n.must.empty()) {
+      base = must.size() == 1 ? std::move(must[0])
+                              : std::make_unique<ConjunctionScorer>(std::move(must));
+      if (!should.empty()) {
+        base = std::make_unique<ReqOptScorer>(std::move(base), Combine(std::move(should)));
+      }
+    } else if (!n.should.empty()) {
+      if (should.empty()) return nullptr;
+      base = Combine(std::move(should));
+    } else {
+      base = std::make_unique<AllScorer>(ctx->reader->max_doc());
+    }
+    if (!must_not.empty()) {
+      base = std::make_unique<ReqExclScorer>(std::move(base), Combine(std::move(must_not)));
+    }
+    return base;
   }
 
   // The scorer tree of the whole plan on segment s (null: no match there).
@@ -880,6 +905,53 @@ class Searcher::Impl {
     }
   }
 
+  // The snippet fields of `options` (*snippet_fields) and its field names,
+  // checked against the schema.
+  [[gnu::noinline]] Status CheckFields(const SearchOptions& so,
+                                       std::vector<std::size_t>* snippet_fields) const {
+    for (const std::string& name : so.snippet_fields) {
+      auto f = schema().Find(name);
+      if (!f || schema().fields()[*f].kind != FieldKind::kText ||
+          !schema().fields()[*f].stored) {
+        return Status::InvalidArgument("snippets need a stored text field; '" + name +
+                                       "' is not one");
+      }
+      snippet_fields->push_back(*f);
+    }
+    for (const std::string& name : so.fields) {
+      if (!schema().Find(name)) return Status::InvalidArgument("unknown field '" + name + "'");
+    }
+    return Status::OK();
+  }
+
+  // A hit's id, stored fields and snippets from its stored document.
+  [[gnu::noinline]] Status LoadStored(const SegmentReader& seg, std::uint32_t local,
+                                      const std::vector<std::size_t>& snippet_fields,
+                                      const SearchOptions& so, const Prepared& prep,
+                                      Analyzers* analyzers, Hit* hit) const {
+    QUARRY_ASSIGN_OR_RETURN(StoredDocument sd, seg.Stored(local));
+    hit->id = std::move(sd.id);
+    for (std::size_t f : snippet_fields) {
+      const std::string& name = schema().fields()[f].name;
+      auto value = sd.Get(name);
+      if (!value) continue;
+      QUARRY_ASSIGN_OR_RETURN(Analyzer * analyzer, analyzers->For(f));
+      hit->snippets.push_back(search::MakeSnippet(*analyzer, name, *value,
+                                                  search::HighlightFor(prep.plan, f),
+                                                  so.snippet));
+    }
+    if (so.load_fields) {
+      for (auto& [name, value] : sd.fields) {
+        if (so.fields.empty() ||
+            std::find(so.fields.begin(), so.fields.end(), name) !=
+                so.fields.end()) {
+          hit->fields.emplace_back(std::move(name), std::move(value));
+        }
+      }
+    }
+    return Status::OK();
+  }
+
   Status Run(const Prepared& prep, TopK* top, Counters* c) const {
     for (std::size_t s = 0; s < segs->size(); ++s) {
       const ReaderSegment& rs = (*segs)[s];
@@ -975,18 +1047,9 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
   result.total_hits = c.count;
   result.total_exact = c.exact;
   const std::span<const TopK::Entry> entries = top.Sorted();
-  const Schema& schema = impl_->schema();
   std::vector<std::size_t> snippet_fields;
-  for (const std::string& name : options.snippet_fields) {
-    auto f = schema.Find(name);
-    if (!f || schema.fields()[*f].kind != FieldKind::kText || !schema.fields()[*f].stored) {
-      return Status::InvalidArgument("snippets need a stored text field; '" + name +
-                                     "' is not one");
-    }
-    snippet_fields.push_back(*f);
-  }
-  for (const std::string& name : options.fields) {
-    if (!schema.Find(name)) return Status::InvalidArgument("unknown field '" + name + "'");
+  if (!options.snippet_fields.empty() || !options.fields.empty()) {
+    QUARRY_RETURN_IF_ERROR(impl_->CheckFields(options, &snippet_fields));
   }
   if (entries.size() > options.offset) result.hits.reserve(entries.size() - options.offset);
   for (std::size_t i = options.offset; i < entries.size(); ++i) {
@@ -1003,26 +1066,8 @@ Result<SearchResult> Searcher::Search(const Query& query, const SearchOptions& o
       result.hits.push_back(std::move(hit));
       continue;
     }
-    QUARRY_ASSIGN_OR_RETURN(StoredDocument sd, seg.Stored(local));
-    hit.id = std::move(sd.id);
-    for (std::size_t f : snippet_fields) {
-      const std::string& name = schema.fields()[f].name;
-      auto value = sd.Get(name);
-      if (!value) continue;
-      QUARRY_ASSIGN_OR_RETURN(Analyzer * analyzer, analyzers.For(f));
-      hit.snippets.push_back(search::MakeSnippet(*analyzer, name, *value,
-                                                 search::HighlightFor(prep.plan, f),
-                                                 options.snippet));
-    }
-    if (options.load_fields) {
-      for (auto& [name, value] : sd.fields) {
-        if (options.fields.empty() ||
-            std::find(options.fields.begin(), options.fields.end(), name) !=
-                options.fields.end()) {
-          hit.fields.emplace_back(std::move(name), std::move(value));
-        }
-      }
-    }
+    QUARRY_RETURN_IF_ERROR(
+        impl_->LoadStored(seg, local, snippet_fields, options, prep, &analyzers, &hit));
     result.hits.push_back(std::move(hit));
   }
   return result;

@@ -30,6 +30,8 @@ std::vector<Codec> Codecs() {
       {"public", &PackBlock, &UnpackBlock},
       {"scalar", &bitpack_internal::PackBlockScalar,
        &bitpack_internal::UnpackBlockScalar},
+      // The one-loop decoder, against the same packer.
+      {"compact", &PackBlock, &UnpackBlockCompact},
   };
 #if defined(__SSE2__)
   codecs.push_back({"sse2", &bitpack_internal::PackBlockSse2,
