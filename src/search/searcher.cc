@@ -236,6 +236,8 @@ class Searcher::Impl {
     Prepared& operator=(const Prepared&) = delete;
 
     PlanNode plan;
+    // False for counting: idf (a logarithm per term) is left at 0.
+    bool scores = true;
     TermTable terms;
     // BM25 parameters per leaf, sorted by node address once Prepare is done.
     util::SmallVector<LeafParams, 4> leaf;
@@ -322,7 +324,8 @@ class Searcher::Impl {
     return p->terms.list.size() - 1;
   }
 
-  double Idf(std::size_t f, double df) const {
+  double Idf(const Prepared& p, std::size_t f, double df) const {
+    if (!p.scores) return 0;
     const double n = fstats[f].n;
     return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
   }
@@ -355,7 +358,7 @@ class Searcher::Impl {
       case PlanNode::Kind::kTerm: {
         QUARRY_ASSIGN_OR_RETURN(const std::size_t t, Lookup(n.field, n.term, n.stem, p));
         const double df = static_cast<double>(p->terms.list[t].df);
-        MakeParams(p, &n, n.field, Idf(n.field, df), df, n.boost, t);
+        MakeParams(p, &n, n.field, Idf(*p, n.field, df), df, n.boost, t);
         return Status::OK();
       }
       case PlanNode::Kind::kPhrase:
@@ -383,7 +386,7 @@ class Searcher::Impl {
             double sum = 0;
             for (const std::string& t : alt) {
               QUARRY_ASSIGN_OR_RETURN(const std::size_t i, Lookup(n.field, t, false, p));
-              sum += Idf(n.field, static_cast<double>(p->terms.list[i].df));
+              sum += Idf(*p, n.field, static_cast<double>(p->terms.list[i].df));
             }
             best = std::max(best, sum);
           }
@@ -396,7 +399,7 @@ class Searcher::Impl {
         double idf = 0;
         for (const std::string& t : n.terms) {
           QUARRY_ASSIGN_OR_RETURN(const std::size_t i, Lookup(n.field, t, false, p));
-          idf += Idf(n.field, static_cast<double>(p->terms.list[i].df));
+          idf += Idf(*p, n.field, static_cast<double>(p->terms.list[i].df));
         }
         MakeParams(p, &n, n.field, idf, -1, n.boost);
         return Status::OK();
@@ -1098,6 +1101,7 @@ Result<std::uint64_t> Searcher::Count(const Query& query) const {
   }
   Impl::Analyzers analyzers(impl_.get());
   Impl::Prepared prep;
+  prep.scores = false;
   QUARRY_RETURN_IF_ERROR(impl_->Prepare(query, &analyzers, &prep));
   std::uint64_t count = 0;
   // A single term: its document frequency where nothing is deleted.
