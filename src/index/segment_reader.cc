@@ -1474,7 +1474,36 @@ bool PostingsIterator::AdjacentPair(PostingsIterator& first, PostingsIterator& s
   const std::uint32_t* const keys_end = keys + n;
   std::uint64_t q = first_short ? 0 : 2;
   bool complete = true;  // every entry read: the cursor can stay past them
-  for (std::uint32_t i = 0; i < m; ++i) {
+  std::uint32_t i = 0;
+  bool stop = false;
+#if defined(__SSE2__)
+  if (n <= 4) {
+    // Up to four keys in one register: each entry of the longer word is
+    // compared with all of them at once, with no merge pointer whose steps
+    // the branch predictor cannot guess. One-byte entries without lengths
+    // (almost all of a frequent word's); any other entry hands over to the
+    // loop below, which may start its merge at the first key.
+    const __m128i kv = _mm_setr_epi32(
+        static_cast<int>(keys[0]), static_cast<int>(keys[std::min<std::uint32_t>(1, n - 1)]),
+        static_cast<int>(keys[std::min<std::uint32_t>(2, n - 1)]),
+        static_cast<int>(keys[n - 1]));
+    const std::uint64_t last = keys[n - 1];
+    for (; i < m && at < size; ++i) {
+      const std::uint8_t b = base[at];
+      if ((b & 0x81) != 0) break;
+      ++at;
+      q += b >> 1;
+      if (q > last ||
+          _mm_movemask_epi8(_mm_cmpeq_epi32(kv, _mm_set1_epi32(static_cast<int>(q)))) != 0) {
+        *found = q <= last;
+        complete = i + 1 == m;
+        stop = true;
+        break;
+      }
+    }
+  }
+#endif
+  for (; !stop && i < m; ++i) {
     std::uint32_t v;
     if (at < size && base[at] < 0x80) {
       v = base[at++];
