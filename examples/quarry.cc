@@ -66,6 +66,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -762,8 +763,13 @@ template <int I>
          static_cast<unsigned>(I);
 }
 template <int... I>
-std::uint64_t RunEvictSteps(std::uint64_t x, std::integer_sequence<int, I...>) {
-  ((x = EvictStep<I>(x)), ...);
+constexpr std::array<std::uint64_t (*)(std::uint64_t), sizeof...(I)> EvictSteps(
+    std::integer_sequence<int, I...>) {
+  return {&EvictStep<I>...};
+}
+constexpr auto kEvictSteps = EvictSteps(std::make_integer_sequence<int, 2048>{});
+std::uint64_t RunEvictSteps(std::uint64_t x) {
+  for (auto* step : kEvictSteps) x = step(x);
   return x;
 }
 volatile std::uint64_t evict_sink = 0;  // keeps the calls
@@ -854,7 +860,7 @@ int Bench(const BenchArgs& args) {
       if (!evict.empty()) {
         ++salt;
         for (std::size_t b = 0; b < evict.size(); b += 64) evict[b] = salt;
-        evict_sink = RunEvictSteps(salt, std::make_integer_sequence<int, 2048>{});
+        evict_sink = RunEvictSteps(salt);
       }
       const auto t0 = Clock::now();
       quarry::Status st = run(items[i].query, &hits[i]);
