@@ -138,8 +138,8 @@ class Rewriter {
   }
 
   // A phrase of words; collapses to a term when it is one plain term.
-  [[gnu::noinline]] Status PhraseLeaf(std::size_t f, std::vector<PhraseWord> words, std::uint32_t slop,
-                    double boost, PlanNode* out) {
+  [[gnu::noinline]] Status PhraseLeaf(std::size_t f, std::vector<PhraseWord> words,
+                                      std::uint32_t slop, double boost, PlanNode* out) {
     if (words.size() == 1 && words[0].alternatives.size() == 1 &&
         words[0].alternatives[0].size() == 1) {
       return TermLeaf(f, std::move(words[0].alternatives[0][0]), false, boost, out);
@@ -196,8 +196,9 @@ class Rewriter {
     return Status::OK();
   }
 
-  [[gnu::noinline]] Status TextAcrossFields(const Query::Node& n, const std::vector<std::size_t>& fields,
-                          double boost, PlanNode* out, bool* empty) {
+  [[gnu::noinline]] Status TextAcrossFields(const Query::Node& n,
+                                            const std::vector<std::size_t>& fields,
+                                            double boost, PlanNode* out, bool* empty) {
     // Words are analyzed per field (fields may differ in analysis); word i
     // of each field's analysis forms one cross-field clause when the fields
     // agree on the word count, otherwise each field is its own clause.
@@ -346,8 +347,8 @@ class Rewriter {
     }
   }
 
-  [[gnu::noinline]] Status PrefixLeaf(std::size_t f, const std::string& prefix, double boost, PlanNode* out,
-                    bool* empty) {
+  [[gnu::noinline]] Status PrefixLeaf(std::size_t f, const std::string& prefix, double boost,
+                                      PlanNode* out, bool* empty) {
     if (prefix.empty()) {
       return Status::InvalidArgument("a prefix query needs at least one character");
     }

@@ -23,9 +23,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <memory>
 #include <set>
 #include <span>
 #include <type_traits>
@@ -227,7 +227,6 @@ class Searcher::Impl {
     std::unique_ptr<AnalyzerSet> set_;
   };
 
-  // The pieces of one query execution.
   // The pieces of one query execution. Built in place and never moved:
   // `leaf` is keyed by the addresses of the plan's nodes.
   struct Prepared {
