@@ -433,8 +433,7 @@ bool SegmentReader::DecodeEntry(std::size_t* pos, std::string* key,
     info->doc_offset += doc_off;
     info->pos_offset += pos_off;
   }
-  return info->doc_freq > 0 && info->doc_freq <= meta_.max_doc &&
-         info->total_freq >= info->doc_freq && !key->empty();
+  return EntryValid(*info) && !key->empty();
 }
 
 SegmentReader::TermIterator SegmentReader::Terms(std::string_view from) const {
@@ -606,10 +605,6 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
       if (small) {
         for (int j = 0; j < 7; ++j) f[j] = nums[j];
       }
-      if (f[0] == 0 || f[0] > meta_.max_doc || f[1] < f[0] || (f[5] >> 1) > UINT32_MAX ||
-          f[6] > UINT32_MAX) {
-        return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
-      }
       TermInfo info;
       info.doc_freq = static_cast<std::uint32_t>(f[0]);
       info.total_freq = f[1];
@@ -619,6 +614,11 @@ Result<std::optional<TermInfo>> SegmentReader::Find(std::string_view key) const 
       info.min_norm = static_cast<std::uint32_t>(f[6]);
       info.doc_offset = doc_offset;
       info.pos_offset = pos_offset;
+      // What DecodeEntry's 32-bit reads refuse, then its checks.
+      if (f[0] > UINT32_MAX || (f[5] >> 1) > UINT32_MAX || f[6] > UINT32_MAX ||
+          !EntryValid(info)) {
+        return Corrupt(kTim, "bad dictionary entry", static_cast<std::uint64_t>(at - base));
+      }
       return std::optional<TermInfo>(info);
     }
     if (i == room) break;  // key is a proper prefix of the entry: passed
@@ -904,11 +904,7 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
     // caches, and then fetches a few lines of code instead of about 16 per
     // width; a long scan pays the slower loop only at its start.
     if (loads_ <= kCompactLoads) ++loads_;
-    if (loads_ <= kCompactLoads) {
-      UnpackBlockCompact(p + 2, db, docs_);
-    } else {
-      UnpackBlock(p + 2, db, docs_);
-    }
+    UnpackCurrent(p + 2, db, docs_);
     freq_packed_ = p + 2 + PackedBytes(db);
     freq_bits_ = fb;
     freqs_ready_ = false;
@@ -971,6 +967,15 @@ bool PostingsIterator::LoadBlock(std::uint32_t k) {
   return true;
 }
 
+void PostingsIterator::UnpackCurrent(const std::uint8_t* in, int bits,
+                                     std::uint32_t* out) const {
+  if (loads_ <= kCompactLoads) {
+    UnpackBlockCompact(in, bits, out);
+  } else {
+    UnpackBlock(in, bits, out);
+  }
+}
+
 std::uint32_t PostingsIterator::FreqUnpacked() {
   // Four single reads cost about what unpacking the block does.
   if (idx_ < count_ && count_ == kPostingBlock && freq_packed_ != nullptr && freq_reads_ < 4) {
@@ -991,11 +996,7 @@ std::uint32_t PostingsIterator::FreqUnpacked() {
 void PostingsIterator::DecodeFreqs() {
   freqs_ready_ = true;
   if (count_ != kPostingBlock || freq_packed_ == nullptr) return;
-  if (loads_ <= kCompactLoads) {
-    UnpackBlockCompact(freq_packed_, freq_bits_, freqs_);
-  } else {
-    UnpackBlock(freq_packed_, freq_bits_, freqs_);
-  }
+  UnpackCurrent(freq_packed_, freq_bits_, freqs_);
   // Stored minus one; none may exceed the term's bound. No value of a block
   // packed in fewer bits than the bound needs can exceed it.
   bool above = info_.max_freq == 0;

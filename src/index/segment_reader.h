@@ -164,6 +164,11 @@ class PostingsIterator {
 
  private:
   bool LoadBlock(std::uint32_t k);
+  // Unpacks a packed block (documents or frequencies) of the current
+  // block: the first kCompactLoads blocks of the list with the one-loop
+  // decoder, later ones with the unrolled decoder of their width (see
+  // LoadBlock).
+  void UnpackCurrent(const std::uint8_t* in, int bits, std::uint32_t* out) const;
   void DecodeFreqs();
   // freq() before the block's frequencies are unpacked: the first few of a
   // block are read alone (a conjunction scores a handful of documents per
@@ -311,6 +316,12 @@ class SegmentReader {
   SegmentReader() = default;
   friend class PostingsIterator;
   Status Load(store::Directory* dir);
+  // Whether a decoded dictionary entry's numbers are consistent with the
+  // segment (DecodeEntry and Find).
+  bool EntryValid(const TermInfo& info) const {
+    return info.doc_freq > 0 && info.doc_freq <= meta_.max_doc &&
+           info.total_freq >= info.doc_freq;
+  }
   // Decodes the dictionary entry at *pos (after the block header).
   bool DecodeEntry(std::size_t* pos, std::string* key, TermInfo* info,
                    bool first) const;

@@ -10,8 +10,8 @@
 #ifndef QUARRY_SRC_UTIL_SORTED_INDEX_H_
 #define QUARRY_SRC_UTIL_SORTED_INDEX_H_
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <limits>
